@@ -1,0 +1,174 @@
+/*
+ * report: turns scan results into files. The writers see only the neutral records below and
+ * never the scanner's or the transport's types.
+ *
+ * Files written into the output directory (see docs/reports.md for the contract):
+ *   fleetscan.csv   one row per inventory host, RFC 4180, UTF-8
+ *   fleetscan.json  the whole scan: tool, rules, scan, summary, hosts
+ *   summary.csv     dimension,value,hosts
+ * Every file is written to a temporary file in the same directory, flushed, and renamed over
+ * the final name, so a reader never sees half a report.
+ */
+#ifndef FS_REPORT_H
+#define FS_REPORT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+enum fs_status {
+    FS_STATUS_OK,
+    FS_STATUS_UNREACHABLE,
+    FS_STATUS_TIMEOUT,
+    FS_STATUS_AUTH_FAILED,
+    FS_STATUS_HOSTKEY_REJECTED,
+    FS_STATUS_ERROR,
+    FS_STATUS_COUNT
+};
+
+enum fs_os_family { FS_OS_UNKNOWN, FS_OS_LINUX, FS_OS_WINDOWS, FS_OS_OTHER, FS_OS_COUNT };
+
+enum fs_arch_class {
+    FS_ARCH_UNKNOWN,
+    FS_ARCH_AMD64,
+    FS_ARCH_ARM32V7,
+    FS_ARCH_ARM64,
+    FS_ARCH_ARM32V6,
+    FS_ARCH_X86,
+    FS_ARCH_OTHER,
+    FS_ARCH_COUNT
+};
+
+enum fs_engine_support {
+    FS_ENGINE_UNKNOWN,
+    FS_ENGINE_RECOMMENDED,
+    FS_ENGINE_BEST_EFFORT,
+    FS_ENGINE_UNSUPPORTED,
+    FS_ENGINE_MISSING,
+    FS_ENGINE_COUNT
+};
+
+enum fs_tier {
+    FS_TIER_UNKNOWN,
+    FS_TIER_1,
+    FS_TIER_1_PREVIEW,
+    FS_TIER_2,
+    FS_TIER_UNSUPPORTED,
+    FS_TIER_COUNT
+};
+
+enum fs_ready { FS_READY_UNKNOWN, FS_READY_YES, FS_READY_NO, FS_READY_COUNT };
+
+/* The report vocabulary of each enum ("ok", "tier1-preview", "arm32v7", ...). Static strings. */
+const char *fs_status_name(enum fs_status s);
+const char *fs_os_family_name(enum fs_os_family f);
+const char *fs_arch_class_name(enum fs_arch_class a);
+const char *fs_engine_support_name(enum fs_engine_support e);
+const char *fs_tier_name(enum fs_tier t);
+const char *fs_ready_name(enum fs_ready r);
+
+/*
+ * What the classifier concluded about one host. Every char * is owned (NULL means empty);
+ * notes and reasons are JSON arrays of strings, owned, never NULL after fs_verdict_init.
+ */
+struct fs_verdict {
+    enum fs_os_family os_family;
+    char *os_id;
+    char *os_version;
+    char *os_name; /* the device's PRETTY_NAME or Windows ProductName, verbatim */
+    char *arch;    /* what the device said, e.g. "armv7l" or "x86_64" */
+    enum fs_arch_class arch_class;
+    char *container_engine; /* "moby-engine", "docker-ce", "docker-ee", "docker.io", "podman", ... */
+    char *engine_version;
+    enum fs_engine_support engine_support;
+    char *virtualization; /* "none", "kvm", ... */
+    enum fs_tier tier;
+    enum fs_ready production_ready;
+    json_t *notes;   /* short lines for the CSV notes column, joined with "; " there */
+    json_t *reasons; /* full sentences explaining the verdict */
+};
+
+void fs_verdict_init(struct fs_verdict *v);
+void fs_verdict_clear(struct fs_verdict *v); /* frees members, leaves v initialised */
+
+/* One inventory host and what became of it. */
+struct fs_host_record {
+    /* Copied from the inventory; owned by the record. */
+    char *name;
+    char *address;
+    int port; /* the port actually used */
+    char *user;
+    /* Outcome. */
+    enum fs_status status;
+    char *error; /* what failed, in words a person can act on; NULL when status is ok */
+    struct fs_verdict verdict;
+    json_t *facts;         /* parsed probe facts (object), owned, may be NULL */
+    char scanned_at[32];   /* RFC 3339 UTC start of this host's scan, "" if never started */
+    int64_t duration_ms;   /* -1 if never started */
+};
+
+void fs_host_record_init(struct fs_host_record *r);
+void fs_host_record_clear(struct fs_host_record *r);
+
+/* The run as a whole. Strings are borrowed from the caller for the writer's duration. */
+struct fs_scan_info {
+    const char *tool_version;
+    const char *rules_id;
+    const char *inventory; /* path as given */
+    int parallel;
+    char started_at[32];
+    char finished_at[32];
+    int64_t duration_ms;
+    bool complete; /* false when the scan was interrupted */
+};
+
+/* The report as the writers see it: borrowed arrays, no ownership. */
+struct fs_report {
+    const struct fs_scan_info *scan;
+    const struct fs_host_record *hosts;
+    size_t n_hosts;
+};
+
+/* A report writer: one file format. Writers keep no state between calls. */
+struct fs_report_writer {
+    const char *name;     /* "csv", "json", "summary" */
+    const char *filename; /* final file name inside the output directory */
+    /* Writes the whole report to f. Returns 0, or -1 with errno set on a write error. */
+    int (*write)(const struct fs_report *rep, FILE *f);
+};
+
+/* The writers, in the order they are written; terminated by a NULL name. */
+extern const struct fs_report_writer fs_report_writers[];
+
+/* Individual writers, also used by tests. Each returns 0 or -1 with errno set. */
+int fs_report_write_csv(const struct fs_report *rep, FILE *f);
+int fs_report_write_json(const struct fs_report *rep, FILE *f);
+int fs_report_write_summary_csv(const struct fs_report *rep, FILE *f);
+
+/*
+ * Builds the JSON document of fleetscan.json (new reference; caller decrefs). NULL on memory
+ * exhaustion.
+ */
+json_t *fs_report_to_json(const struct fs_report *rep);
+
+/*
+ * Creates dir if missing (with parents, mode 0755), then writes every file of
+ * fs_report_writers into it atomically (temporary file, fsync, rename). Returns 0, or -1 with
+ * a message in err ("reports/fleetscan.csv: No space left on device"); on failure no final
+ * file is replaced by a partial one and temporary files are removed.
+ */
+int fs_report_write_all(const struct fs_report *rep, const char *dir, char *err, size_t errlen);
+
+/* Prints the end-of-scan summary table (counts by status, tier, OS, arch, engine) to f. */
+void fs_report_print_summary(const struct fs_report *rep, FILE *f);
+
+/*
+ * Escapes one cell for CSV: quotes when needed (comma, quote, CR, LF), doubles quotes, and
+ * neutralises spreadsheet formulas (a leading '=', '+', '-', '@', tab or CR gets a leading "'")
+ * unless numeric is true. Invalid UTF-8 is replaced with U+FFFD. Returns a new string (free()),
+ * or NULL on memory exhaustion.
+ */
+char *fs_csv_cell(const char *text, bool numeric);
+
+#endif
