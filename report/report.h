@@ -164,6 +164,14 @@ int fs_report_write_all(const struct fs_report *rep, const char *dir, char *err,
 void fs_report_print_summary(const struct fs_report *rep, FILE *f);
 
 /*
+ * Makes len bytes of untrusted device text safe to store: invalid UTF-8 sequences (overlongs,
+ * surrogates, truncated sequences) become U+FFFD, NUL becomes U+FFFD, and other bytes are kept.
+ * Returns a new NUL-terminated string (free()) or NULL on memory exhaustion; *replaced (may be
+ * NULL) is set to true when anything was replaced.
+ */
+char *fs_utf8_clean(const char *text, size_t len, bool *replaced);
+
+/*
  * Escapes one cell for CSV: quotes when needed (comma, quote, CR, LF), doubles quotes, and
  * neutralises spreadsheet formulas (a leading '=', '+', '-', '@', tab or CR gets a leading "'")
  * unless numeric is true. Invalid UTF-8 is replaced with U+FFFD. Returns a new string (free()),
