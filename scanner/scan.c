@@ -1,2 +1,431 @@
-/* placeholder, replaced by the module's code */
-typedef int fs_placeholder_unit;
+/*
+ * scan: the run of `fleetscan scan`.
+ *
+ * Everything happens on one libuv loop: at most --parallel sessions are in flight, and each
+ * finished host starts the next one. The probe's answer is parsed and classified as soon as
+ * it arrives, so a host's output buffers are freed with its session.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "inventory/inventory.h"
+#include "report/report.h"
+#include "scanner/probe.h"
+#include "scanner/scan.h"
+#include "scanner/scan_internal.h"
+
+/* Per-host context handed to the transport. */
+struct host {
+    struct scan *scan;
+    size_t index;
+    int round; /* 1: Linux script sent; 2: Windows command sent */
+    struct fs_transport_target target;
+};
+
+struct scan {
+    const struct fs_scan_options *o;
+    struct fs_inventory *inv;
+    struct fs_host_record *records;
+    struct host *hosts;
+    struct fs_keyring *keys;
+    size_t next;
+    size_t running;
+    size_t finished;
+    size_t not_ok;
+    uv_loop_t loop;
+    uv_timer_t progress;
+    bool progress_on;
+    struct fs_transport_config tcfg;
+    int parallel;
+};
+
+static void iso_time(char *buf, size_t len)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+
+    gmtime_r(&now, &tm);
+    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* ---- probe round trips ---------------------------------------------------------------------- */
+
+/* Adds a note to the verdict; notes are short lines for the CSV. */
+static void add_note(struct fs_verdict *v, const char *text)
+{
+    json_array_append_new(v->notes, json_string(text));
+}
+
+/* Keeps what an unrecognised shell said, cleaned, so a person can see why. */
+static json_t *unrecognised_facts(const struct fs_exec_result *r)
+{
+    size_t n = r->out_len > 2048 ? 2048 : r->out_len;
+    size_t m = r->err_len > 2048 ? 2048 : r->err_len;
+    char *out = fs_utf8_clean(r->out, n, NULL);
+    char *err = fs_utf8_clean(r->err, m, NULL);
+    json_t *facts = json_pack("{s:s, s:s?, s:s?, s:i}", "answer", "unrecognised", "stdout", out,
+                              "stderr", err, "exit_status", r->exit_status);
+
+    free(out);
+    free(err);
+    return facts;
+}
+
+static void record_probe(struct host *h, json_t *facts, const struct fs_exec_result *r)
+{
+    struct fs_host_record *rec = &h->scan->records[h->index];
+    char note[128];
+
+    if (facts == NULL)
+        facts = json_object();
+    if (r->out_dropped + r->err_dropped > 0)
+        json_object_set_new(facts, "output_discarded_bytes",
+                            json_integer((json_int_t)(r->out_dropped + r->err_dropped)));
+    json_decref(rec->facts);
+    rec->facts = facts;
+    fs_verdict_clear(&rec->verdict);
+    fs_classify(facts, &rec->verdict);
+    if (r->out_dropped + r->err_dropped > 0) {
+        snprintf(note, sizeof note, "probe output over %zu bytes: %zu bytes discarded",
+                 h->scan->o->output_cap, r->out_dropped + r->err_dropped);
+        add_note(&rec->verdict, note);
+    }
+}
+
+static const char *host_next_command(void *arg, const struct fs_exec_result *prev)
+{
+    struct host *h = arg;
+
+    if (prev == NULL) {
+        h->round = 1;
+        return fs_probe_linux_script();
+    }
+    if (h->round == 2) {
+        record_probe(h, fs_probe_parse_windows(prev->out, prev->out_len), prev);
+        return NULL;
+    }
+    switch (fs_probe_identify(prev->out, prev->out_len, prev->err, prev->err_len,
+                              prev->exit_status)) {
+    case FS_ANSWER_POSIX:
+        record_probe(h, fs_probe_parse_linux(prev->out, prev->out_len), prev);
+        return NULL;
+    case FS_ANSWER_WINDOWS_CMD:
+        h->round = 2;
+        return fs_probe_windows_command(FS_WINSHELL_CMD);
+    case FS_ANSWER_WINDOWS_PWSH:
+        h->round = 2;
+        return fs_probe_windows_command(FS_WINSHELL_POWERSHELL);
+    case FS_ANSWER_UNRECOGNISED:
+    default:
+        record_probe(h, unrecognised_facts(prev), prev);
+        add_note(&h->scan->records[h->index].verdict,
+                 "the device's shell did not run the probe (see facts.stdout)");
+        return NULL;
+    }
+}
+
+/* ---- scheduling ----------------------------------------------------------------------------- */
+
+static void launch_more(struct scan *sc);
+
+static void host_done(void *arg, const struct fs_transport_outcome *o)
+{
+    struct host *h = arg;
+    struct scan *sc = h->scan;
+    struct fs_host_record *rec = &sc->records[h->index];
+
+    rec->status = o->status;
+    rec->duration_ms = (int64_t)o->duration_ms;
+    free(rec->error);
+    rec->error = o->error != NULL ? strdup(o->error) : NULL;
+    if (o->hostkey_note != NULL && rec->facts != NULL)
+        json_object_set_new(rec->facts, "hostkey", json_pack("{s:s?, s:s}", "sha256",
+                                                             o->hostkey_sha256, "note",
+                                                             o->hostkey_note));
+    if (o->status != FS_STATUS_OK)
+        sc->not_ok++;
+    sc->running--;
+    sc->finished++;
+    launch_more(sc);
+}
+
+static void launch_one(struct scan *sc, size_t i)
+{
+    struct host *h = &sc->hosts[i];
+    struct fs_host_record *rec = &sc->records[i];
+    int rc;
+
+    h->scan = sc;
+    h->index = i;
+    iso_time(rec->scanned_at, sizeof rec->scanned_at);
+    rc = fs_session_start(&sc->loop, &sc->tcfg, &h->target, host_next_command, host_done, h);
+    if (rc != 0) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "could not start the scan of this host: %s", uv_strerror(rc));
+        rec->status = FS_STATUS_ERROR;
+        rec->error = strdup(msg);
+        rec->duration_ms = 0;
+        sc->not_ok++;
+        sc->finished++;
+        return;
+    }
+    sc->running++;
+}
+
+static void launch_more(struct scan *sc)
+{
+    while (sc->running < (size_t)sc->parallel && sc->next < sc->inv->n_targets)
+        launch_one(sc, sc->next++);
+    if (sc->finished == sc->inv->n_targets && sc->progress_on) {
+        uv_timer_stop(&sc->progress);
+        uv_close((uv_handle_t *)&sc->progress, NULL);
+        sc->progress_on = false;
+        fprintf(stderr, "\r\033[K");
+    }
+}
+
+static void on_progress(uv_timer_t *t)
+{
+    struct scan *sc = t->data;
+
+    fprintf(stderr, "\r\033[Kfleetscan: %zu/%zu hosts done, %zu in flight, %zu not ok",
+            sc->finished, sc->inv->n_targets, sc->running, sc->not_ok);
+    fflush(stderr);
+}
+
+/* ---- setup ------------------------------------------------------------------------------------ */
+
+/* Fills each record and transport target from the inventory and the command line. */
+static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
+{
+    const struct fs_scan_options *o = sc->o;
+    const char *default_user = o->user;
+    struct passwd *pw = getpwuid(getuid());
+
+    if (default_user == NULL)
+        default_user = pw != NULL ? pw->pw_name : "root";
+    for (size_t i = 0; i < sc->inv->n_targets; i++) {
+        const struct fs_target *t = &sc->inv->targets[i];
+        struct fs_host_record *rec = &sc->records[i];
+        struct host *h = &sc->hosts[i];
+
+        fs_host_record_init(rec);
+        rec->name = strdup(t->name);
+        rec->address = strdup(t->address);
+        rec->port = t->port > 0 ? t->port : 22;
+        rec->user = strdup(t->user != NULL ? t->user : default_user);
+        if (rec->name == NULL || rec->address == NULL || rec->user == NULL) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        h->target.address = rec->address;
+        h->target.port = rec->port;
+        h->target.user = rec->user;
+        if (fs_keyring_for_target(sc->keys, sc->inv->path, t, &h->target.keys,
+                                  &h->target.n_keys, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Lets a scan of thousands of hosts have the descriptors it needs (two per session). */
+static int raise_fd_limit(int parallel)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return parallel;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)parallel * 2 + 64 > rl.rlim_cur) {
+        int fit = rl.rlim_cur > 96 ? (int)((rl.rlim_cur - 64) / 2) : 16;
+        fprintf(stderr,
+                "fleetscan: --parallel %d needs %d file descriptors but the limit is %llu; "
+                "scanning %d at a time\n",
+                parallel, parallel * 2 + 64, (unsigned long long)rl.rlim_cur, fit);
+        return fit;
+    }
+    return parallel;
+}
+
+static void default_known_hosts(char *buf, size_t len)
+{
+    const char *home = getenv("HOME");
+    struct passwd *pw;
+
+    if (home == NULL || home[0] == '\0') {
+        pw = getpwuid(getuid());
+        home = pw != NULL ? pw->pw_dir : "/";
+    }
+    snprintf(buf, len, "%s/.ssh/known_hosts", home);
+}
+
+/*
+ * Refuses an output directory that cannot be written before any host is scanned: the nearest
+ * existing ancestor must be a writable directory.
+ */
+static int check_output_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[PATH_MAX];
+    struct stat st;
+
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "%s: output directory path too long", dir);
+        return -1;
+    }
+    for (;;) {
+        if (stat(path, &st) == 0) {
+            if (!S_ISDIR(st.st_mode)) {
+                snprintf(err, errlen, "%s: cannot create the output directory: %s is not a "
+                         "directory", dir, path);
+                return -1;
+            }
+            if (access(path, W_OK | X_OK) != 0) {
+                snprintf(err, errlen, "%s: cannot write reports: %s: %s", dir, path,
+                         strerror(errno));
+                return -1;
+            }
+            return 0;
+        }
+        char *slash = strrchr(path, '/');
+        if (slash == NULL) {
+            snprintf(path, sizeof path, ".");
+        } else if (slash == path) {
+            path[1] = '\0';
+        } else {
+            *slash = '\0';
+        }
+    }
+}
+
+/* ---- the run ----------------------------------------------------------------------------------- */
+
+static int write_reports(struct scan *sc, struct fs_scan_info *info, uint64_t t0)
+{
+    struct fs_report rep = {info, sc->records, sc->inv->n_targets};
+    char err[1024];
+
+    iso_time(info->finished_at, sizeof info->finished_at);
+    info->duration_ms = (int64_t)((uv_hrtime() - t0) / 1000000u);
+    if (fs_report_write_all(&rep, sc->o->output_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        return FS_EXIT_INTERNAL;
+    }
+    fs_report_print_summary(&rep, stdout);
+    printf("Reports written to %s/\n", sc->o->output_dir);
+    return sc->not_ok > 0 ? FS_EXIT_NOT_OK : FS_EXIT_OK;
+}
+
+static int run_loop(struct scan *sc)
+{
+    if (uv_loop_init(&sc->loop) != 0) {
+        fprintf(stderr, "fleetscan: cannot start the event loop\n");
+        return -1;
+    }
+    if (!sc->o->quiet && isatty(STDERR_FILENO)) {
+        uv_timer_init(&sc->loop, &sc->progress);
+        sc->progress.data = sc;
+        uv_timer_start(&sc->progress, on_progress, 250, 250);
+        sc->progress_on = true;
+    }
+    launch_more(sc);
+    uv_run(&sc->loop, UV_RUN_DEFAULT);
+    if (uv_loop_close(&sc->loop) != 0) {
+        fprintf(stderr, "fleetscan: internal error: event loop still busy at exit\n");
+        return -1;
+    }
+    return 0;
+}
+
+static void scan_free(struct scan *sc)
+{
+    if (sc->records != NULL)
+        for (size_t i = 0; i < sc->inv->n_targets; i++)
+            fs_host_record_clear(&sc->records[i]);
+    free(sc->records);
+    free(sc->hosts);
+    fs_keyring_free(sc->keys);
+    fs_inventory_free(sc->inv);
+}
+
+int fs_scan_run(const struct fs_scan_options *o)
+{
+    struct scan sc;
+    struct fs_inventory_error ierr;
+    struct fs_scan_info info;
+    char known_hosts[PATH_MAX];
+    char err[1024];
+    uint64_t t0 = uv_hrtime();
+    int status = FS_EXIT_USAGE;
+
+    memset(&sc, 0, sizeof sc);
+    memset(&info, 0, sizeof info);
+    sc.o = o;
+    iso_time(info.started_at, sizeof info.started_at);
+    if (fs_inventory_load(o->inventory, &sc.inv, &ierr) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", ierr.text);
+        return FS_EXIT_USAGE;
+    }
+    if (check_output_dir(o->output_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        status = FS_EXIT_INTERNAL;
+        goto out;
+    }
+    sc.keys = fs_keyring_new(o->identities, o->n_identities, err, sizeof err);
+    sc.records = calloc(sc.inv->n_targets, sizeof *sc.records);
+    sc.hosts = calloc(sc.inv->n_targets, sizeof *sc.hosts);
+    if (sc.keys == NULL || sc.records == NULL || sc.hosts == NULL) {
+        fprintf(stderr, "fleetscan: %s\n", sc.keys == NULL ? err : "out of memory");
+        goto out;
+    }
+    if (prepare_hosts(&sc, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        goto out;
+    }
+    if (o->known_hosts == NULL)
+        default_known_hosts(known_hosts, sizeof known_hosts);
+    else
+        snprintf(known_hosts, sizeof known_hosts, "%s", o->known_hosts);
+    sc.tcfg.known_hosts = known_hosts;
+    sc.tcfg.policy = o->policy;
+    sc.tcfg.connect_timeout_ms = o->connect_timeout_ms;
+    sc.tcfg.timeout_ms = o->timeout_ms;
+    sc.tcfg.output_cap = o->output_cap;
+    sc.parallel = raise_fd_limit(o->parallel);
+
+    info.tool_version = FS_VERSION;
+    info.rules_id = FS_RULES_DEFAULT_ID;
+    info.inventory = o->inventory;
+    info.parallel = sc.parallel;
+    info.complete = true;
+    if (run_loop(&sc) != 0) {
+        status = FS_EXIT_INTERNAL;
+        goto out;
+    }
+    status = write_reports(&sc, &info, t0);
+out:
+    scan_free(&sc);
+    return status;
+}
+
+void fs_scan_options_init(struct fs_scan_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->output_dir = FS_DEFAULT_OUTPUT_DIR;
+    o->policy = FS_HOSTKEY_ACCEPT_NEW;
+    o->parallel = FS_DEFAULT_PARALLEL;
+    o->connect_timeout_ms = FS_DEFAULT_CONNECT_TIMEOUT_MS;
+    o->timeout_ms = FS_DEFAULT_TIMEOUT_MS;
+    o->output_cap = FS_DEFAULT_OUTPUT_CAP;
+}

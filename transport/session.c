@@ -1,2 +1,756 @@
-/* placeholder, replaced by the module's code */
-typedef int fs_placeholder_unit;
+/*
+ * session: the per-host state machine.
+ *
+ *   RESOLVE -> CONNECT -> HANDSHAKE -> AUTH -> OPEN -> EXEC -> READ -> (OPEN ... | done)
+ *
+ * Callbacks (name resolution, socket readiness, the timer) only feed events into step(),
+ * which advances as far as it can without blocking and re-arms the poll for what libssh
+ * waits for. One timer holds the deadline of the current state: the connect deadline
+ * (--connect-timeout) until authentication succeeded, the whole-host deadline (--timeout)
+ * always, and a short grace period after EOF while waiting for the exit status.
+ *
+ * File descriptors: the socket A is ours and is what uv_poll watches; libssh gets B = dup(A).
+ * libssh 0.10 closes its descriptor on some error paths and in ssh_disconnect(); libuv would
+ * abort if a polled descriptor vanished under it, so A stays open until the poll handle is
+ * closed.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
+
+#include "transport/transport_internal.h"
+
+/* How long to wait for the exit status after EOF before taking the command as finished. */
+#define EXIT_STATUS_GRACE_MS 300
+/* libssh keeps only the low 16 bits of a descriptor given with SSH_OPTIONS_FD. */
+#define MAX_LIBSSH_FD 65535
+
+enum state { ST_RESOLVE, ST_CONNECT, ST_HANDSHAKE, ST_AUTH, ST_OPEN, ST_EXEC, ST_READ, ST_DONE };
+
+struct buf {
+    char *data;
+    size_t len;
+    size_t dropped;
+};
+
+struct fs_session {
+    uv_loop_t *loop;
+    const struct fs_transport_config *cfg;
+    struct fs_transport_target t;
+    fs_next_command_fn next;
+    fs_session_done_fn done;
+    void *arg;
+
+    enum state state;
+    uint64_t started_ms;
+    uint64_t connect_deadline;
+    uint64_t host_deadline;
+    uint64_t started_hr;
+
+    uv_getaddrinfo_t gai;
+    bool gai_pending;
+    struct addrinfo *addrs;
+    struct addrinfo *next_addr;
+    char addr_text[INET6_ADDRSTRLEN];
+    char last_connect_error[256];
+
+    int fd; /* A: ours, polled */
+    uv_poll_t poll;
+    bool poll_open;
+    uv_timer_t timer;
+    bool timer_open;
+
+    ssh_session ssh;
+    ssh_channel channel;
+    struct ssh_channel_callbacks_struct channel_cb;
+    size_t key_index;
+    const char *command;
+    struct buf out;
+    struct buf err;
+    int exit_status;
+    bool got_exit_status;
+    bool got_close;
+    bool eof;
+    uint64_t eof_ms;
+
+    char known_name[300];
+    struct hostkey_verdict hostkey;
+    char error[1024];
+    bool finished;
+};
+
+static void step(struct fs_session *s);
+static void try_next_address(struct fs_session *s);
+
+static void maybe_free(struct fs_session *s)
+{
+    if (!s->finished || s->poll_open || s->timer_open || s->gai_pending)
+        return;
+    if (s->addrs != NULL)
+        uv_freeaddrinfo(s->addrs);
+    free(s->out.data);
+    free(s->err.data);
+    free(s);
+}
+
+static void on_handle_closed(uv_handle_t *h)
+{
+    struct fs_session *s = h->data;
+
+    if (h == (uv_handle_t *)&s->poll) {
+        close(s->fd);
+        s->fd = -1;
+        s->poll_open = false;
+    } else {
+        s->timer_open = false;
+    }
+    maybe_free(s);
+}
+
+/* Ends the libssh side: channel, then session. Safe to call at any state. */
+static void ssh_teardown(struct fs_session *s)
+{
+    if (s->channel != NULL) {
+        ssh_channel_free(s->channel);
+        s->channel = NULL;
+    }
+    if (s->ssh != NULL) {
+        if (ssh_get_fd(s->ssh) != SSH_INVALID_SOCKET)
+            ssh_disconnect(s->ssh);
+        ssh_free(s->ssh);
+        s->ssh = NULL;
+    }
+}
+
+/* Delivers the outcome once and starts closing every handle. */
+static void finish(struct fs_session *s, enum fs_status status, const char *fmt, ...)
+{
+    struct fs_transport_outcome o;
+
+    if (s->finished)
+        return;
+    s->finished = true;
+    s->state = ST_DONE;
+    if (fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(s->error, sizeof s->error, fmt, ap);
+        va_end(ap);
+    }
+    ssh_teardown(s);
+    if (s->gai_pending)
+        uv_cancel((uv_req_t *)&s->gai);
+    if (s->poll_open) {
+        /* A failed connect attempt may already be closing it; its callback closes the fd. */
+        if (!uv_is_closing((uv_handle_t *)&s->poll))
+            uv_close((uv_handle_t *)&s->poll, on_handle_closed);
+    } else if (s->fd >= 0) {
+        close(s->fd);
+        s->fd = -1;
+    }
+    if (s->timer_open)
+        uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+
+    memset(&o, 0, sizeof o);
+    o.status = status;
+    o.error = status == FS_STATUS_OK ? NULL : s->error;
+    o.hostkey_sha256 = s->hostkey.fingerprint[0] ? s->hostkey.fingerprint : NULL;
+    o.hostkey_note = s->hostkey.pass && s->hostkey.message[0] ? s->hostkey.message : NULL;
+    o.duration_ms = (uv_hrtime() - s->started_hr) / 1000000u;
+    s->done(s->arg, &o);
+    maybe_free(s);
+}
+
+static double seconds(uint64_t ms)
+{
+    return (double)ms / 1000.0;
+}
+
+/* The deadline of the current state. */
+static uint64_t current_deadline(const struct fs_session *s)
+{
+    uint64_t d = s->host_deadline;
+
+    if (s->state <= ST_AUTH && s->connect_deadline < d)
+        d = s->connect_deadline;
+    if (s->state == ST_READ && s->eof && s->eof_ms + EXIT_STATUS_GRACE_MS < d)
+        d = s->eof_ms + EXIT_STATUS_GRACE_MS;
+    return d;
+}
+
+static void on_timer(uv_timer_t *h);
+
+static void arm_timer(struct fs_session *s)
+{
+    uint64_t now = uv_now(s->loop);
+    uint64_t d = current_deadline(s);
+
+    uv_timer_start(&s->timer, on_timer, d > now ? d - now : 0, 0);
+}
+
+/* Says, for a person, which stage ran out of time. */
+static void fail_deadline(struct fs_session *s)
+{
+    bool connect_limit = s->state <= ST_AUTH && s->connect_deadline <= s->host_deadline;
+    uint64_t limit = connect_limit ? s->cfg->connect_timeout_ms : s->cfg->timeout_ms;
+    const char *opt = connect_limit ? "--connect-timeout" : "--timeout";
+    double sec = seconds(limit);
+
+    switch (s->state) {
+    case ST_RESOLVE:
+        finish(s, FS_STATUS_TIMEOUT, "resolving '%s' took longer than %.3g s (%s)",
+               s->t.address, sec, opt);
+        break;
+    case ST_CONNECT:
+        finish(s, FS_STATUS_TIMEOUT, "TCP connect to %s port %d timed out after %.3g s (%s)",
+               s->addr_text, s->t.port, sec, opt);
+        break;
+    case ST_HANDSHAKE:
+        if (s->ssh == NULL || ssh_get_serverbanner(s->ssh) == NULL)
+            finish(s, FS_STATUS_TIMEOUT,
+                   "connected to %s port %d but no SSH banner came within %.3g s (%s)",
+                   s->addr_text, s->t.port, sec, opt);
+        else
+            finish(s, FS_STATUS_TIMEOUT, "SSH key exchange did not finish within %.3g s (%s)",
+                   sec, opt);
+        break;
+    case ST_AUTH:
+        finish(s, FS_STATUS_TIMEOUT, "authentication did not finish within %.3g s (%s)", sec,
+               opt);
+        break;
+    default:
+        finish(s, FS_STATUS_TIMEOUT,
+               "the probe did not finish within %.3g s (%s); %zu bytes of output received", sec,
+               opt, s->out.len + s->out.dropped);
+        break;
+    }
+}
+
+static void on_timer(uv_timer_t *h)
+{
+    struct fs_session *s = h->data;
+
+    if (s->finished)
+        return;
+    if (s->state == ST_READ && s->eof && uv_now(s->loop) < s->host_deadline) {
+        /* EOF came but no exit status within the grace period: the command is over. */
+        s->got_close = true;
+        step(s);
+        return;
+    }
+    fail_deadline(s);
+}
+
+/* Watches for what libssh waits for: always readable, writable only while it has output. */
+static void on_poll(uv_poll_t *h, int status, int events);
+
+static void rearm_poll(struct fs_session *s)
+{
+    int events = UV_READABLE;
+
+    if (s->ssh != NULL && (ssh_get_status(s->ssh) & SSH_WRITE_PENDING))
+        events |= UV_WRITABLE;
+    uv_poll_start(&s->poll, events, on_poll);
+}
+
+/* ---- name resolution and TCP connect ------------------------------------------------------ */
+
+static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+    struct fs_session *s = req->data;
+
+    s->gai_pending = false;
+    s->addrs = res;
+    if (s->finished) {
+        maybe_free(s);
+        return;
+    }
+    if (status != 0) {
+        finish(s, FS_STATUS_UNREACHABLE, "cannot resolve '%s': %s", s->t.address,
+               uv_strerror(status));
+        return;
+    }
+    s->next_addr = res;
+    s->state = ST_CONNECT;
+    try_next_address(s);
+}
+
+static void address_text(const struct addrinfo *ai, char *buf, size_t len)
+{
+    const void *a = ai->ai_family == AF_INET6
+                        ? (const void *)&((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr
+                        : (const void *)&((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+    if (inet_ntop(ai->ai_family, a, buf, (socklen_t)len) == NULL)
+        snprintf(buf, len, "?");
+}
+
+static void on_attempt_closed(uv_handle_t *h)
+{
+    struct fs_session *s = h->data;
+
+    close(s->fd);
+    s->fd = -1;
+    s->poll_open = false;
+    if (s->finished) {
+        maybe_free(s);
+        return;
+    }
+    try_next_address(s);
+}
+
+/* Gives up on the current address and moves to the next once the poll handle is closed. */
+static void attempt_failed(struct fs_session *s, int err)
+{
+    snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s port %d: %s",
+             s->addr_text, s->t.port, strerror(err));
+    if (s->poll_open) {
+        uv_close((uv_handle_t *)&s->poll, on_attempt_closed);
+    } else {
+        close(s->fd);
+        s->fd = -1;
+        try_next_address(s);
+    }
+}
+
+static void start_ssh(struct fs_session *s);
+
+static void on_connect_ready(struct fs_session *s)
+{
+    int err = 0;
+    socklen_t len = sizeof err;
+
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+        err = errno;
+    if (err != 0) {
+        attempt_failed(s, err);
+        return;
+    }
+    start_ssh(s);
+}
+
+static void try_next_address(struct fs_session *s)
+{
+    while (s->next_addr != NULL) {
+        struct addrinfo *ai = s->next_addr;
+        int one = 1;
+        int fd;
+
+        s->next_addr = ai->ai_next;
+        address_text(ai, s->addr_text, sizeof s->addr_text);
+        fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (fd < 0 || fd > MAX_LIBSSH_FD) {
+            int e = fd < 0 ? errno : EMFILE;
+            if (fd >= 0)
+                close(fd);
+            snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s port %d: %s",
+                     s->addr_text, s->t.port, strerror(e));
+            continue;
+        }
+        /* libssh sets TCP_NODELAY only on sockets it creates; without it a loopback
+         * handshake waits on delayed ACKs. */
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+        s->fd = fd;
+        if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS) {
+            attempt_failed(s, errno);
+            return;
+        }
+        uv_poll_init(s->loop, &s->poll, fd);
+        s->poll.data = s;
+        s->poll_open = true;
+        uv_poll_start(&s->poll, UV_WRITABLE, on_poll);
+        return;
+    }
+    finish(s, FS_STATUS_UNREACHABLE, "cannot connect to %s",
+           s->last_connect_error[0] ? s->last_connect_error : "any address");
+}
+
+/* ---- SSH ----------------------------------------------------------------------------------- */
+
+static void on_exit_status(ssh_session ssh, ssh_channel ch, int status, void *userdata)
+{
+    struct fs_session *s = userdata;
+    (void)ssh;
+    (void)ch;
+    s->exit_status = status;
+    s->got_exit_status = true;
+}
+
+static void on_channel_close(ssh_session ssh, ssh_channel ch, void *userdata)
+{
+    struct fs_session *s = userdata;
+    (void)ssh;
+    (void)ch;
+    s->got_close = true;
+}
+
+static void start_ssh(struct fs_session *s)
+{
+    int b = dup(s->fd);
+    long verbosity = SSH_LOG_NOLOG;
+    bool no = false;
+    unsigned int port = (unsigned int)s->t.port;
+
+    s->ssh = ssh_new();
+    if (b < 0 || s->ssh == NULL) {
+        if (b >= 0)
+            close(b);
+        finish(s, FS_STATUS_ERROR, "cannot start an SSH session: %s", strerror(errno));
+        return;
+    }
+    ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+    /* ssh_config is not read here: its ProxyCommand and Match exec would fork per host. */
+    ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
+    /* HOST and PORT name the known_hosts entry ("[host]:port" when port != 22). */
+    ssh_options_set(s->ssh, SSH_OPTIONS_HOST, s->t.address);
+    ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
+    if (s->t.user != NULL && ssh_options_set(s->ssh, SSH_OPTIONS_USER, s->t.user) != SSH_OK) {
+        close(b);
+        finish(s, FS_STATUS_ERROR, "user name '%s' refused by libssh: %s", s->t.user,
+               ssh_get_error(s->ssh));
+        return;
+    }
+    ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, s->cfg->known_hosts);
+    ssh_options_set(s->ssh, SSH_OPTIONS_FD, &b);
+    ssh_set_blocking(s->ssh, 0);
+    if (s->t.port == 22)
+        snprintf(s->known_name, sizeof s->known_name, "%s", s->t.address);
+    else
+        snprintf(s->known_name, sizeof s->known_name, "[%s]:%d", s->t.address, s->t.port);
+    s->state = ST_HANDSHAKE;
+    arm_timer(s);
+    step(s);
+}
+
+/* libssh 0.10 may answer AGAIN forever after the server hung up; detect that. */
+static bool connection_lost(struct fs_session *s)
+{
+    return !ssh_is_connected(s->ssh) || (ssh_get_status(s->ssh) & (SSH_CLOSED | SSH_CLOSED_ERROR));
+}
+
+/* Returns true when the state advanced and step() should go on. */
+static bool step_handshake(struct fs_session *s)
+{
+    int rc = ssh_connect(s->ssh);
+
+    if (rc == SSH_AGAIN)
+        return false;
+    if (rc != SSH_OK) {
+        finish(s, FS_STATUS_ERROR, "SSH handshake with %s port %d failed: %s", s->addr_text,
+               s->t.port, ssh_get_error(s->ssh));
+        return false;
+    }
+    fs_hostkey_check(s->ssh, s->cfg->policy, s->cfg->known_hosts, s->known_name, &s->hostkey);
+    if (!s->hostkey.pass) {
+        finish(s, s->hostkey.status, "%s", s->hostkey.message);
+        return false;
+    }
+    s->state = ST_AUTH;
+    return true;
+}
+
+static void fail_auth(struct fs_session *s)
+{
+    int methods = ssh_userauth_list(s->ssh, NULL);
+    char list[128] = "";
+
+    if (methods & SSH_AUTH_METHOD_PUBLICKEY)
+        strcat(list, " publickey");
+    if (methods & SSH_AUTH_METHOD_PASSWORD)
+        strcat(list, " password");
+    if (methods & SSH_AUTH_METHOD_INTERACTIVE)
+        strcat(list, " keyboard-interactive");
+    if (methods & SSH_AUTH_METHOD_GSSAPI_MIC)
+        strcat(list, " gssapi-with-mic");
+    if (s->t.n_keys == 0)
+        finish(s, FS_STATUS_AUTH_FAILED,
+               "authentication failed for user '%s': no private key to offer (give one with "
+               "-i FILE); server accepts:%s",
+               s->t.user ? s->t.user : "", list[0] ? list : " nothing");
+    else
+        finish(s, FS_STATUS_AUTH_FAILED,
+               "authentication failed for user '%s': the server refused all %zu offered "
+               "key(s); server accepts:%s",
+               s->t.user ? s->t.user : "", s->t.n_keys, list[0] ? list : " nothing");
+}
+
+static bool step_auth(struct fs_session *s)
+{
+    for (;;) {
+        int rc;
+
+        if (s->key_index >= s->t.n_keys && s->t.n_keys > 0) {
+            fail_auth(s);
+            return false;
+        }
+        rc = s->t.n_keys == 0 ? ssh_userauth_none(s->ssh, NULL)
+                              : ssh_userauth_publickey(s->ssh, NULL, s->t.keys[s->key_index]);
+        if (rc == SSH_AUTH_AGAIN) {
+            if (connection_lost(s)) {
+                finish(s, FS_STATUS_ERROR,
+                       "the server closed the connection during authentication: %s",
+                       ssh_get_error(s->ssh));
+            }
+            return false;
+        }
+        if (rc == SSH_AUTH_SUCCESS) {
+            s->state = ST_OPEN;
+            arm_timer(s); /* the connect deadline no longer applies */
+            return true;
+        }
+        if (rc == SSH_AUTH_ERROR) {
+            finish(s, FS_STATUS_ERROR, "authentication error: %s", ssh_get_error(s->ssh));
+            return false;
+        }
+        if (s->t.n_keys == 0) {
+            fail_auth(s);
+            return false;
+        }
+        s->key_index++; /* denied or partial: offer the next key */
+    }
+}
+
+static void reset_command_state(struct fs_session *s)
+{
+    s->out.len = s->out.dropped = 0;
+    s->err.len = s->err.dropped = 0;
+    s->exit_status = -1;
+    s->got_exit_status = s->got_close = s->eof = false;
+}
+
+/* Asks the caller for the next command; false when there is none (the session is done). */
+static bool next_command(struct fs_session *s, const struct fs_exec_result *prev)
+{
+    s->command = s->next(s->arg, prev);
+    if (s->command == NULL) {
+        finish(s, FS_STATUS_OK, NULL);
+        return false;
+    }
+    reset_command_state(s);
+    s->state = ST_OPEN;
+    return true;
+}
+
+static bool step_open(struct fs_session *s)
+{
+    int rc;
+
+    if (s->channel == NULL) {
+        s->channel = ssh_channel_new(s->ssh);
+        if (s->channel == NULL) {
+            finish(s, FS_STATUS_ERROR, "cannot create a channel: %s", ssh_get_error(s->ssh));
+            return false;
+        }
+        memset(&s->channel_cb, 0, sizeof s->channel_cb);
+        s->channel_cb.userdata = s;
+        s->channel_cb.channel_exit_status_function = on_exit_status;
+        s->channel_cb.channel_close_function = on_channel_close;
+        ssh_callbacks_init(&s->channel_cb);
+        ssh_set_channel_callbacks(s->channel, &s->channel_cb);
+    }
+    rc = ssh_channel_open_session(s->channel);
+    if (rc == SSH_AGAIN)
+        return false;
+    if (rc != SSH_OK) {
+        finish(s, FS_STATUS_ERROR, "the server refused a session channel: %s",
+               ssh_get_error(s->ssh));
+        return false;
+    }
+    s->state = ST_EXEC;
+    return true;
+}
+
+static bool step_exec(struct fs_session *s)
+{
+    int rc = ssh_channel_request_exec(s->channel, s->command);
+
+    if (rc == SSH_AGAIN)
+        return false;
+    if (rc != SSH_OK) {
+        finish(s, FS_STATUS_ERROR, "the server refused to run the probe: %s",
+               ssh_get_error(s->ssh));
+        return false;
+    }
+    s->state = ST_READ;
+    return true;
+}
+
+/* Keeps up to cap bytes; counts the rest so the report can say how much was discarded. */
+static int buf_append(struct buf *b, const char *data, size_t n, size_t cap)
+{
+    size_t room = b->len < cap ? cap - b->len : 0;
+    size_t keep = n < room ? n : room;
+
+    if (keep > 0) {
+        char *p = realloc(b->data, b->len + keep + 1);
+        if (p == NULL)
+            return -1;
+        b->data = p;
+        memcpy(b->data + b->len, data, keep);
+        b->len += keep;
+        b->data[b->len] = '\0';
+    }
+    b->dropped += n - keep;
+    return 0;
+}
+
+/* Reads everything libssh has for one stream. Returns 1 at EOF, 0 when drained, -1 on error. */
+static int drain(struct fs_session *s, int is_stderr)
+{
+    char chunk[16384];
+    struct buf *b = is_stderr ? &s->err : &s->out;
+
+    for (;;) {
+        int n = ssh_channel_read_nonblocking(s->channel, chunk, sizeof chunk, is_stderr);
+        if (n == SSH_EOF)
+            return 1;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            return ssh_channel_is_eof(s->channel) ? 1 : 0;
+        if (buf_append(b, chunk, (size_t)n, s->cfg->output_cap) != 0)
+            return -1;
+    }
+}
+
+static bool step_read(struct fs_session *s)
+{
+    int out = drain(s, 0);
+    int err = out < 0 ? -1 : drain(s, 1);
+    struct fs_exec_result r;
+
+    if (out < 0 || err < 0) {
+        finish(s, FS_STATUS_ERROR, "the connection failed while reading the probe output: %s",
+               ssh_get_error(s->ssh));
+        return false;
+    }
+    if (out == 0 || err == 0)
+        return false;
+    if (!s->eof) {
+        s->eof = true;
+        s->eof_ms = uv_now(s->loop);
+    }
+    if (!s->got_exit_status && !s->got_close) {
+        arm_timer(s); /* a short grace period for the exit status */
+        return false;
+    }
+    memset(&r, 0, sizeof r);
+    r.out = s->out.data ? s->out.data : "";
+    r.out_len = s->out.len;
+    r.err = s->err.data ? s->err.data : "";
+    r.err_len = s->err.len;
+    r.out_dropped = s->out.dropped;
+    r.err_dropped = s->err.dropped;
+    r.exit_status = s->got_exit_status ? s->exit_status : -1;
+    ssh_channel_free(s->channel);
+    s->channel = NULL;
+    if (!next_command(s, &r))
+        return false;
+    arm_timer(s);
+    return true;
+}
+
+static void step(struct fs_session *s)
+{
+    bool more = true;
+
+    while (more && !s->finished) {
+        switch (s->state) {
+        case ST_HANDSHAKE:
+            more = step_handshake(s);
+            break;
+        case ST_AUTH:
+            more = step_auth(s);
+            if (more && s->command == NULL)
+                more = next_command(s, NULL);
+            break;
+        case ST_OPEN:
+            more = step_open(s);
+            break;
+        case ST_EXEC:
+            more = step_exec(s);
+            break;
+        case ST_READ:
+            more = step_read(s);
+            break;
+        default:
+            more = false;
+            break;
+        }
+    }
+    if (!s->finished && s->ssh != NULL)
+        rearm_poll(s);
+}
+
+static void on_poll(uv_poll_t *h, int status, int events)
+{
+    struct fs_session *s = h->data;
+
+    (void)events;
+    if (s->finished)
+        return;
+    if (s->state == ST_CONNECT) {
+        if (status < 0)
+            attempt_failed(s, -status);
+        else
+            on_connect_ready(s);
+        return;
+    }
+    step(s);
+}
+
+int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
+                     const struct fs_transport_target *t, fs_next_command_fn next,
+                     fs_session_done_fn done, void *arg)
+{
+    struct fs_session *s = calloc(1, sizeof *s);
+    struct addrinfo hints;
+    char service[16];
+    int rc;
+
+    if (s == NULL)
+        return UV_ENOMEM;
+    s->loop = loop;
+    s->cfg = cfg;
+    s->t = *t;
+    s->next = next;
+    s->done = done;
+    s->arg = arg;
+    s->fd = -1;
+    s->exit_status = -1;
+    s->started_hr = uv_hrtime();
+    s->started_ms = uv_now(loop);
+    s->connect_deadline = s->started_ms + cfg->connect_timeout_ms;
+    s->host_deadline = s->started_ms + cfg->timeout_ms;
+    s->state = ST_RESOLVE;
+    snprintf(s->addr_text, sizeof s->addr_text, "%s", t->address);
+
+    uv_timer_init(loop, &s->timer);
+    s->timer.data = s;
+    s->timer_open = true;
+
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    snprintf(service, sizeof service, "%d", t->port);
+    s->gai.data = s;
+    rc = uv_getaddrinfo(loop, &s->gai, on_resolved, t->address, service, &hints);
+    if (rc != 0) {
+        /* Nothing started: close the timer quietly and report the failure to the caller. */
+        s->finished = true;
+        uv_close((uv_handle_t *)&s->timer, on_handle_closed);
+        return rc;
+    }
+    s->gai_pending = true;
+    arm_timer(s);
+    return 0;
+}

@@ -1,0 +1,245 @@
+/*
+ * cli: the command line of fleetscan. Only this file and main.c know about argv.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "scanner/probe.h"
+#include "scanner/scan.h"
+
+static const char usage_text[] =
+    "Usage:\n"
+    "  fleetscan scan [options] INVENTORY   scan every host of an inventory over SSH\n"
+    "  fleetscan probe --print linux|windows-cmd|windows-powershell\n"
+    "                                       print the exact probe fleetscan runs on a device\n"
+    "  fleetscan --help | --version\n"
+    "\n"
+    "Scan options:\n"
+    "  -o, --output DIR           reports go here (created if missing; default "
+    "./" FS_DEFAULT_OUTPUT_DIR ")\n"
+    "  -l, --user USER            login user where the inventory names none\n"
+    "  -i, --identity FILE        private key to offer (repeatable); without it:\n"
+    "                             ~/.ssh/id_ed25519, id_ecdsa, id_rsa\n"
+    "      --known-hosts FILE     known_hosts to check and update (default "
+    "~/.ssh/known_hosts)\n"
+    "      --host-key-check MODE  strict | accept-new (default) | off\n"
+    "  -p, --parallel N           hosts in flight at once (default 256)\n"
+    "      --connect-timeout SEC  TCP connect + SSH handshake + auth deadline per host "
+    "(default 10)\n"
+    "      --timeout SEC          whole-host deadline, probe included (default 60)\n"
+    "  -q, --quiet                no progress line\n"
+    "\n"
+    "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv.\n"
+    "Exit status: 0 every host ok; 1 some host not ok; 2 usage or input error (nothing\n"
+    "scanned, no report written); 3 internal or output failure.\n";
+
+__attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
+{
+    va_list ap;
+
+    fprintf(stderr, "fleetscan: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'fleetscan --help'.\n");
+    return FS_EXIT_USAGE;
+}
+
+/* Seconds as given on the command line ("10", "2.5") to milliseconds. */
+static int parse_seconds(const char *opt, const char *text, uint64_t *ms)
+{
+    char *end;
+    double v;
+
+    errno = 0;
+    v = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v <= 0 || v > 86400) {
+        fprintf(stderr,
+                "fleetscan: %s '%s': expected a number of seconds above 0 and at most 86400\n",
+                opt, text);
+        return -1;
+    }
+    *ms = (uint64_t)(v * 1000.0 + 0.5);
+    if (*ms == 0)
+        *ms = 1;
+    return 0;
+}
+
+static int parse_parallel(const char *text, int *out)
+{
+    char *end;
+    long v;
+
+    errno = 0;
+    v = strtol(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || v < 1 || v > 100000) {
+        fprintf(stderr, "fleetscan: --parallel '%s': expected a whole number from 1 to 100000\n",
+                text);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int parse_policy(const char *text, enum fs_hostkey_policy *p)
+{
+    if (strcmp(text, "strict") == 0)
+        *p = FS_HOSTKEY_STRICT;
+    else if (strcmp(text, "accept-new") == 0)
+        *p = FS_HOSTKEY_ACCEPT_NEW;
+    else if (strcmp(text, "off") == 0)
+        *p = FS_HOSTKEY_OFF;
+    else {
+        fprintf(stderr,
+                "fleetscan: --host-key-check '%s': expected strict, accept-new or off\n", text);
+        return -1;
+    }
+    return 0;
+}
+
+enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT };
+
+static const struct option scan_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"user", required_argument, NULL, 'l'},
+    {"identity", required_argument, NULL, 'i'},
+    {"known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS},
+    {"host-key-check", required_argument, NULL, OPT_HOSTKEY},
+    {"parallel", required_argument, NULL, 'p'},
+    {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"quiet", no_argument, NULL, 'q'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static int add_identity(struct fs_scan_options *o, const char *path)
+{
+    const char **grown = realloc(o->identities, (o->n_identities + 1) * sizeof *grown);
+
+    if (grown == NULL)
+        return -1;
+    o->identities = grown;
+    o->identities[o->n_identities++] = path;
+    return 0;
+}
+
+/* Applies one parsed option; returns 0, 1 when help was printed, or -1 on a bad value. */
+static int apply_option(struct fs_scan_options *o, int c, const char *arg)
+{
+    switch (c) {
+    case 'o':
+        o->output_dir = arg;
+        return 0;
+    case 'l':
+        o->user = arg;
+        return 0;
+    case 'i':
+        return add_identity(o, arg);
+    case OPT_KNOWN_HOSTS:
+        o->known_hosts = arg;
+        return 0;
+    case OPT_HOSTKEY:
+        return parse_policy(arg, &o->policy);
+    case 'p':
+        return parse_parallel(arg, &o->parallel);
+    case OPT_CONNECT_TIMEOUT:
+        return parse_seconds("--connect-timeout", arg, &o->connect_timeout_ms);
+    case OPT_TIMEOUT:
+        return parse_seconds("--timeout", arg, &o->timeout_ms);
+    case 'q':
+        o->quiet = true;
+        return 0;
+    case 'h':
+        fputs(usage_text, stdout);
+        return 1;
+    default:
+        return -1;
+    }
+}
+
+int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o)
+{
+    int c;
+
+    optind = 1;
+    opterr = 1;
+    while ((c = getopt_long(argc, argv, "+o:l:i:p:qh", scan_options, NULL)) != -1) {
+        int rc = apply_option(o, c, optarg);
+        if (rc == 1)
+            return 1;
+        if (rc != 0) {
+            fprintf(stderr, "Try 'fleetscan --help'.\n");
+            return FS_EXIT_USAGE;
+        }
+    }
+    if (optind == argc)
+        return usage_error("scan: no inventory file given");
+    if (optind + 1 < argc)
+        return usage_error("scan: one inventory file expected, got also '%s'", argv[optind + 1]);
+    o->inventory = argv[optind];
+    if (o->output_dir[0] == '\0')
+        return usage_error("--output: empty directory name");
+    if (o->connect_timeout_ms > o->timeout_ms)
+        o->connect_timeout_ms = o->timeout_ms;
+    return 0;
+}
+
+static int cmd_scan(int argc, char **argv)
+{
+    struct fs_scan_options o;
+    int rc;
+
+    fs_scan_options_init(&o);
+    rc = fs_cli_parse_scan(argc, argv, &o);
+    if (rc == 0)
+        rc = fs_scan_run(&o);
+    else if (rc == 1)
+        rc = FS_EXIT_OK;
+    free(o.identities);
+    return rc;
+}
+
+static int cmd_probe(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--print") == 0) {
+        if (strcmp(argv[2], "linux") == 0) {
+            fputs(fs_probe_linux_script(), stdout);
+            return FS_EXIT_OK;
+        }
+        if (strcmp(argv[2], "windows-cmd") == 0) {
+            printf("%s\n", fs_probe_windows_command(FS_WINSHELL_CMD));
+            return FS_EXIT_OK;
+        }
+        if (strcmp(argv[2], "windows-powershell") == 0) {
+            printf("%s\n", fs_probe_windows_command(FS_WINSHELL_POWERSHELL));
+            return FS_EXIT_OK;
+        }
+    }
+    return usage_error("probe: expected --print linux|windows-cmd|windows-powershell");
+}
+
+int fs_cli_main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("no command given");
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        fputs(usage_text, stdout);
+        return FS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("fleetscan %s (rules %s)\n", FS_VERSION, FS_RULES_DEFAULT_ID);
+        return FS_EXIT_OK;
+    }
+    if (strcmp(argv[1], "scan") == 0)
+        return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "probe") == 0)
+        return cmd_probe(argc - 1, argv + 1);
+    return usage_error("unknown command '%s'", argv[1]);
+}

@@ -1,0 +1,56 @@
+/*
+ * scan: schedules every inventory host on one libuv loop, runs the probe, classifies, and
+ * writes the reports. This is what `fleetscan scan` does.
+ */
+#ifndef FS_SCAN_H
+#define FS_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "transport/transport.h"
+
+/* Exit statuses of fleetscan (documented in README). */
+enum fs_exit {
+    FS_EXIT_OK = 0,       /* every host scanned ok */
+    FS_EXIT_NOT_OK = 1,   /* the scan finished but some host is not ok */
+    FS_EXIT_USAGE = 2,    /* usage or input error: nothing scanned, no report written */
+    FS_EXIT_INTERNAL = 3  /* internal or output failure */
+};
+
+#define FS_DEFAULT_PARALLEL 256
+#define FS_DEFAULT_CONNECT_TIMEOUT_MS 10000
+#define FS_DEFAULT_TIMEOUT_MS 60000
+#define FS_DEFAULT_OUTPUT_CAP (1024 * 1024)
+#define FS_DEFAULT_OUTPUT_DIR "fleetscan-report"
+
+/* What the command line asked for. Strings are borrowed from argv for the run. */
+struct fs_scan_options {
+    const char *inventory;
+    const char *output_dir;
+    const char *user;         /* -l, or NULL */
+    const char **identities;  /* -i files, in order */
+    size_t n_identities;
+    const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+    enum fs_hostkey_policy policy;
+    int parallel;
+    uint64_t connect_timeout_ms;
+    uint64_t timeout_ms;
+    size_t output_cap;
+    bool quiet;
+};
+
+void fs_scan_options_init(struct fs_scan_options *o);
+
+/* Runs the whole scan. Returns the process exit status (enum fs_exit); messages go to stderr. */
+int fs_scan_run(const struct fs_scan_options *o);
+
+/* Parses `fleetscan scan` arguments (argv[0] is "scan"). Returns 0, or FS_EXIT_USAGE after
+ * printing a message; identities are allocated into o->identities (free()). */
+int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o);
+
+/* The whole command line: dispatches to the subcommands and returns the exit status. */
+int fs_cli_main(int argc, char **argv);
+
+#endif

@@ -1,0 +1,97 @@
+/*
+ * transport: one target becomes one SSH session on the caller's libuv loop.
+ *
+ * A session resolves the address (uv_getaddrinfo), connects the TCP socket itself trying every
+ * address, hands the socket to libssh (non-blocking), checks the host key against known_hosts
+ * with the caller's policy, authenticates with the caller's keys, and runs commands one after
+ * the other, each on its own channel. No thread or process per host: everything is driven by
+ * a uv_poll on the socket and one uv_timer holding the current deadline.
+ *
+ * Host keys: every check re-reads known_hosts and an accepted new key is appended in the same
+ * loop turn, so two inventory entries for one host never append the key twice.
+ *
+ * Ownership: the caller owns struct fs_transport_config and everything it points to, and must
+ * keep it alive until every session finished. A session owns itself: it frees itself after
+ * delivering its outcome through done(), from libuv's close callbacks.
+ */
+#ifndef FS_TRANSPORT_H
+#define FS_TRANSPORT_H
+
+#include <libssh/libssh.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+#include "report/report.h"
+
+enum fs_hostkey_policy {
+    FS_HOSTKEY_STRICT,     /* only a key already in known_hosts passes */
+    FS_HOSTKEY_ACCEPT_NEW, /* unknown hosts are added; changed keys are rejected */
+    FS_HOSTKEY_OFF         /* anything passes; a changed key is still reported in notes */
+};
+
+/* Settings shared by every session of a scan. */
+struct fs_transport_config {
+    const char *known_hosts; /* file to check and, under accept-new, append to */
+    enum fs_hostkey_policy policy;
+    uint64_t connect_timeout_ms; /* TCP connect + SSH handshake + auth */
+    uint64_t timeout_ms;         /* whole host, commands included */
+    size_t output_cap;           /* bytes kept per stream per command; the rest is counted */
+};
+
+/* One target as the transport needs it. Strings are borrowed until done() is called. */
+struct fs_transport_target {
+    const char *address; /* host name or IP literal */
+    int port;
+    const char *user;
+    ssh_key const *keys; /* private keys to offer, in order; borrowed */
+    size_t n_keys;
+};
+
+/* What one command produced. Buffers belong to the session and live until the next callback. */
+struct fs_exec_result {
+    const char *out;
+    size_t out_len;
+    const char *err;
+    size_t err_len;
+    size_t out_dropped; /* bytes of stdout discarded past output_cap */
+    size_t err_dropped;
+    int exit_status; /* -1 when the device sent none */
+};
+
+/*
+ * The session asks for its next command after authentication (prev == NULL) and after each
+ * command (prev = that command's result). Return the command text (borrowed until the next
+ * call), or NULL to finish.
+ */
+typedef const char *(*fs_next_command_fn)(void *arg, const struct fs_exec_result *prev);
+
+/* How the session ended. Strings live until done() returns. */
+struct fs_transport_outcome {
+    enum fs_status status;
+    const char *error;          /* NULL when status is ok */
+    const char *hostkey_sha256; /* "SHA256:..." of the key the server offered, or NULL */
+    const char *hostkey_note;   /* e.g. "host key added to known_hosts", or NULL */
+    uint64_t duration_ms;
+};
+
+typedef void (*fs_session_done_fn)(void *arg, const struct fs_transport_outcome *o);
+
+/*
+ * Starts a session on loop. next and done are called from the loop; done exactly once.
+ * Returns 0, or a negative libuv error when nothing could be started (done is then never
+ * called).
+ */
+int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
+                     const struct fs_transport_target *t, fs_next_command_fn next,
+                     fs_session_done_fn done, void *arg);
+
+/*
+ * Loads a private key once, before the loop runs. Returns 0 and a key (ssh_key_free) or -1
+ * with a message in err ("~/.ssh/id_rsa: key is encrypted and needs a passphrase"). Never
+ * prompts on the terminal.
+ */
+int fs_key_load(const char *path, ssh_key *out, char *err, size_t errlen);
+
+#endif
