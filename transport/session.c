@@ -695,14 +695,13 @@ static void on_poll(uv_poll_t *h, int status, int events)
 {
     struct fs_session *s = h->data;
 
+    (void)status;
     (void)events;
     if (s->finished)
         return;
     if (s->state == ST_CONNECT) {
-        if (status < 0)
-            attempt_failed(s, -status);
-        else
-            on_connect_ready(s);
+        /* libuv reports POLLERR as UV_EBADF; SO_ERROR says what really happened. */
+        on_connect_ready(s);
         return;
     }
     step(s);
