@@ -90,7 +90,8 @@ struct fs_verdict {
 };
 
 void fs_verdict_init(struct fs_verdict *v);
-void fs_verdict_clear(struct fs_verdict *v); /* frees members, leaves v initialised */
+/* Frees every member; notes and reasons become NULL. Call fs_verdict_init to reuse v. */
+void fs_verdict_clear(struct fs_verdict *v);
 
 /* One inventory host and what became of it. */
 struct fs_host_record {

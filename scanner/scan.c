@@ -61,6 +61,8 @@ static void iso_time(char *buf, size_t len)
 /* Adds a note to the verdict; notes are short lines for the CSV. */
 static void add_note(struct fs_verdict *v, const char *text)
 {
+    if (v->notes == NULL)
+        v->notes = json_array();
     json_array_append_new(v->notes, json_string(text));
 }
 
@@ -92,6 +94,7 @@ static void record_probe(struct host *h, json_t *facts, const struct fs_exec_res
     json_decref(rec->facts);
     rec->facts = facts;
     fs_verdict_clear(&rec->verdict);
+    fs_verdict_init(&rec->verdict);
     fs_classify(facts, &rec->verdict);
     if (r->out_dropped + r->err_dropped > 0) {
         snprintf(note, sizeof note, "probe output over %zu bytes: %zu bytes discarded",
