@@ -169,7 +169,7 @@ int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o)
 
     optind = 1;
     opterr = 1;
-    while ((c = getopt_long(argc, argv, "+o:l:i:p:qh", scan_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:l:i:p:qh", scan_options, NULL)) != -1) {
         int rc = apply_option(o, c, optarg);
         if (rc == 1)
             return 1;
