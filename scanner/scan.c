@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,7 @@ struct host {
     size_t index;
     int round; /* 1: Linux script sent; 2: Windows command sent */
     struct fs_transport_target target;
+    struct fs_session *session; /* while in flight */
 };
 
 struct scan {
@@ -43,6 +45,9 @@ struct scan {
     uv_loop_t loop;
     uv_timer_t progress;
     bool progress_on;
+    uv_signal_t signals[2]; /* SIGINT, SIGTERM */
+    bool signals_on;
+    bool interrupted;
     struct fs_transport_config tcfg;
     int parallel;
 };
@@ -155,6 +160,7 @@ static void host_done(void *arg, const struct fs_transport_outcome *o)
                                                              o->hostkey_note));
     if (o->status != FS_STATUS_OK)
         sc->not_ok++;
+    h->session = NULL;
     sc->running--;
     sc->finished++;
     launch_more(sc);
@@ -169,7 +175,8 @@ static void launch_one(struct scan *sc, size_t i)
     h->scan = sc;
     h->index = i;
     iso_time(rec->scanned_at, sizeof rec->scanned_at);
-    rc = fs_session_start(&sc->loop, &sc->tcfg, &h->target, host_next_command, host_done, h);
+    rc = fs_session_start(&sc->loop, &sc->tcfg, &h->target, host_next_command, host_done, h,
+                          &h->session);
     if (rc != 0) {
         char msg[256];
         snprintf(msg, sizeof msg, "could not start the scan of this host: %s", uv_strerror(rc));
@@ -183,15 +190,62 @@ static void launch_one(struct scan *sc, size_t i)
     sc->running++;
 }
 
-static void launch_more(struct scan *sc)
+/* Closes the loop's own handles once no host is in flight and none will start. */
+static void close_run_handles(struct scan *sc)
 {
-    while (sc->running < (size_t)sc->parallel && sc->next < sc->inv->n_targets)
-        launch_one(sc, sc->next++);
-    if (sc->finished == sc->inv->n_targets && sc->progress_on) {
-        uv_timer_stop(&sc->progress);
+    if (sc->progress_on) {
         uv_close((uv_handle_t *)&sc->progress, NULL);
         sc->progress_on = false;
         fprintf(stderr, "\r\033[K");
+    }
+    if (sc->signals_on) {
+        uv_close((uv_handle_t *)&sc->signals[0], NULL);
+        uv_close((uv_handle_t *)&sc->signals[1], NULL);
+        sc->signals_on = false;
+    }
+}
+
+static void launch_more(struct scan *sc)
+{
+    while (!sc->interrupted && sc->running < (size_t)sc->parallel &&
+           sc->next < sc->inv->n_targets)
+        launch_one(sc, sc->next++);
+    if (sc->running == 0 && (sc->interrupted || sc->next == sc->inv->n_targets))
+        close_run_handles(sc);
+}
+
+/*
+ * The first SIGINT or SIGTERM stops the scan: no new host starts, hosts in flight are ended
+ * now, and the reports are still written, marked incomplete. A second signal exits at once.
+ */
+static void on_signal(uv_signal_t *sig, int signum)
+{
+    struct scan *sc = sig->data;
+
+    if (sc->interrupted) {
+        static const char msg[] = "\nfleetscan: second signal: exiting without reports\n";
+        (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+        _exit(128 + signum);
+    }
+    sc->interrupted = true;
+    fprintf(stderr, "\nfleetscan: interrupted: stopping %zu host(s) in flight and writing the "
+                    "reports (signal again to exit at once)\n",
+            sc->running);
+    for (size_t i = 0; i < sc->next; i++)
+        if (sc->hosts[i].session != NULL)
+            fs_session_cancel(sc->hosts[i].session);
+    launch_more(sc);
+}
+
+/* Hosts the interruption kept from starting are in the report too, saying so. */
+static void mark_unscanned(struct scan *sc)
+{
+    for (size_t i = sc->next; i < sc->inv->n_targets; i++) {
+        struct fs_host_record *rec = &sc->records[i];
+        rec->status = FS_STATUS_ERROR;
+        free(rec->error);
+        rec->error = strdup("not scanned: interrupted");
+        sc->not_ok++;
     }
 }
 
@@ -336,6 +390,12 @@ static int run_loop(struct scan *sc)
         fprintf(stderr, "fleetscan: cannot start the event loop\n");
         return -1;
     }
+    for (int i = 0; i < 2; i++) {
+        uv_signal_init(&sc->loop, &sc->signals[i]);
+        sc->signals[i].data = sc;
+        uv_signal_start(&sc->signals[i], on_signal, i == 0 ? SIGINT : SIGTERM);
+    }
+    sc->signals_on = true;
     if (!sc->o->quiet && isatty(STDERR_FILENO)) {
         uv_timer_init(&sc->loop, &sc->progress);
         sc->progress.data = sc;
@@ -415,6 +475,10 @@ int fs_scan_run(const struct fs_scan_options *o)
     if (run_loop(&sc) != 0) {
         status = FS_EXIT_INTERNAL;
         goto out;
+    }
+    if (sc.interrupted) {
+        mark_unscanned(&sc);
+        info.complete = false;
     }
     status = write_reports(&sc, &info, t0);
 out:

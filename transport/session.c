@@ -707,9 +707,21 @@ static void on_poll(uv_poll_t *h, int status, int events)
     step(s);
 }
 
+static const char *const stage_names[] = {
+    [ST_RESOLVE] = "resolving the name",   [ST_CONNECT] = "connecting",
+    [ST_HANDSHAKE] = "in the SSH handshake", [ST_AUTH] = "authenticating",
+    [ST_OPEN] = "opening a channel",       [ST_EXEC] = "starting the probe",
+    [ST_READ] = "running the probe",       [ST_DONE] = "finishing",
+};
+
+void fs_session_cancel(struct fs_session *s)
+{
+    finish(s, FS_STATUS_ERROR, "interrupted while %s", stage_names[s->state]);
+}
+
 int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
                      const struct fs_transport_target *t, fs_next_command_fn next,
-                     fs_session_done_fn done, void *arg)
+                     fs_session_done_fn done, void *arg, struct fs_session **out)
 {
     struct fs_session *s = calloc(1, sizeof *s);
     struct addrinfo hints;
@@ -751,5 +763,7 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
     }
     s->gai_pending = true;
     arm_timer(s);
+    if (out != NULL)
+        *out = s;
     return 0;
 }

@@ -78,14 +78,22 @@ struct fs_transport_outcome {
 
 typedef void (*fs_session_done_fn)(void *arg, const struct fs_transport_outcome *o);
 
+struct fs_session;
+
 /*
  * Starts a session on loop. next and done are called from the loop; done exactly once.
- * Returns 0, or a negative libuv error when nothing could be started (done is then never
- * called).
+ * Returns 0 and, when out is not NULL, the session in *out (valid until done() is called);
+ * or a negative libuv error when nothing could be started (done is then never called).
  */
 int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
                      const struct fs_transport_target *t, fs_next_command_fn next,
-                     fs_session_done_fn done, void *arg);
+                     fs_session_done_fn done, void *arg, struct fs_session **out);
+
+/*
+ * Ends a session now, from the loop (never from inside next or done): done() is called at
+ * once with FS_STATUS_ERROR and "interrupted while <stage>", and the connection is closed.
+ */
+void fs_session_cancel(struct fs_session *s);
 
 /*
  * Loads a private key once, before the loop runs. Returns 0 and a key (ssh_key_free) or -1

@@ -70,7 +70,7 @@ static void run_session(const char *address, int port, uint64_t connect_ms, stru
     uv_timer_init(&loop, &guard);
     uv_timer_start(&guard, on_guard, connect_ms * 4 + 5000, 0);
     uv_unref((uv_handle_t *)&guard);
-    assert_int_equal(fs_session_start(&loop, &cfg, &t, no_command, on_done, r), 0);
+    assert_int_equal(fs_session_start(&loop, &cfg, &t, no_command, on_done, r, NULL), 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     uv_close((uv_handle_t *)&guard, NULL);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -211,7 +211,7 @@ static void test_non_ssh_server_is_an_error(void **state)
     assert_int_equal(uv_listen((uv_stream_t *)&tk.server, 8, on_talker_connection), 0);
     uv_tcp_getsockname(&tk.server, (struct sockaddr *)&bound, &len);
     t.port = ntohs(((struct sockaddr_in *)&bound)->sin_port);
-    assert_int_equal(fs_session_start(&loop, &cfg, &t, no_command, on_done, &r), 0);
+    assert_int_equal(fs_session_start(&loop, &cfg, &t, no_command, on_done, &r, NULL), 0);
     uv_run(&loop, UV_RUN_DEFAULT);
     assert_true(r.done);
     assert_int_equal(r.status, FS_STATUS_ERROR);
