@@ -20,14 +20,14 @@
 #define FS_INVENTORY_MAX_TARGETS 1000000
 
 struct fs_target {
-    char *name;         /* display name: name=/inventory alias, else the address as written */
-    char *address;      /* host name or IP literal, IPv6 without brackets */
-    int port;           /* 1..65535, or 0 when the inventory names none */
-    char *user;         /* login user, or NULL when the inventory names none */
-    char **identities;  /* private key paths named for this host (may be empty) */
+    char *name;        /* display name: name=/inventory alias, else the address as written */
+    char *address;     /* host name or IP literal, IPv6 without brackets */
+    int port;          /* 1..65535, or 0 when the inventory names none */
+    char *user;        /* login user, or NULL when the inventory names none */
+    char **identities; /* private key paths named for this host (may be empty) */
     size_t n_identities;
-    char *tags;         /* free text from tags= or the Ansible groups, comma separated; may be NULL */
-    int line;           /* line of the inventory file that named the host */
+    char *tags; /* free text from tags= or the Ansible groups, comma separated; may be NULL */
+    int line;   /* line of the inventory file that named the host */
 };
 
 struct fs_inventory {

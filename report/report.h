@@ -79,7 +79,8 @@ struct fs_verdict {
     char *os_name; /* the device's PRETTY_NAME or Windows ProductName, verbatim */
     char *arch;    /* what the device said, e.g. "armv7l" or "x86_64" */
     enum fs_arch_class arch_class;
-    char *container_engine; /* "moby-engine", "docker-ce", "docker-ee", "docker.io", "podman", ... */
+    char
+        *container_engine; /* "moby-engine", "docker-ce", "docker-ee", "docker.io", "podman", ... */
     char *engine_version;
     enum fs_engine_support engine_support;
     char *virtualization; /* "none", "kvm", ... */
@@ -104,9 +105,9 @@ struct fs_host_record {
     enum fs_status status;
     char *error; /* what failed, in words a person can act on; NULL when status is ok */
     struct fs_verdict verdict;
-    json_t *facts;         /* parsed probe facts (object), owned, may be NULL */
-    char scanned_at[32];   /* RFC 3339 UTC start of this host's scan, "" if never started */
-    int64_t duration_ms;   /* -1 if never started */
+    json_t *facts;       /* parsed probe facts (object), owned, may be NULL */
+    char scanned_at[32]; /* RFC 3339 UTC start of this host's scan, "" if never started */
+    int64_t duration_ms; /* -1 if never started */
 };
 
 void fs_host_record_init(struct fs_host_record *r);

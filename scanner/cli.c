@@ -60,8 +60,8 @@ static int parse_seconds(const char *opt, const char *text, uint64_t *ms)
     v = strtod(text, &end);
     if (errno != 0 || end == text || *end != '\0' || !isfinite(v) || v <= 0 || v > 86400) {
         fprintf(stderr,
-                "fleetscan: %s '%s': expected a number of seconds above 0 and at most 86400\n",
-                opt, text);
+                "fleetscan: %s '%s': expected a number of seconds above 0 and at most 86400\n", opt,
+                text);
         return -1;
     }
     *ms = (uint64_t)(v * 1000.0 + 0.5);
@@ -95,8 +95,8 @@ static int parse_policy(const char *text, enum fs_hostkey_policy *p)
     else if (strcmp(text, "off") == 0)
         *p = FS_HOSTKEY_OFF;
     else {
-        fprintf(stderr,
-                "fleetscan: --host-key-check '%s': expected strict, accept-new or off\n", text);
+        fprintf(stderr, "fleetscan: --host-key-check '%s': expected strict, accept-new or off\n",
+                text);
         return -1;
     }
     return 0;

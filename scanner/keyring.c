@@ -140,8 +140,8 @@ int fs_keyring_for_target(struct fs_keyring *kr, const char *inventory, const st
     for (size_t i = 0; i < t->n_identities; i++) {
         arr[i] = keyring_load(kr, t->identities[i], why, sizeof why);
         if (arr[i] == NULL) {
-            snprintf(err, errlen, "%s:%d: identity of host '%s': %s", inventory, t->line,
-                     t->name, why);
+            snprintf(err, errlen, "%s:%d: identity of host '%s': %s", inventory, t->line, t->name,
+                     why);
             return -1;
         }
     }

@@ -34,10 +34,10 @@ enum fs_windows_shell { FS_WINSHELL_CMD, FS_WINSHELL_POWERSHELL };
 const char *fs_probe_windows_command(enum fs_windows_shell shell);
 
 enum fs_probe_answer {
-    FS_ANSWER_POSIX,          /* the script ran: sectioned output found */
-    FS_ANSWER_WINDOWS_CMD,    /* cmd.exe answered (e.g. "is not recognized as an internal...") */
-    FS_ANSWER_WINDOWS_PWSH,   /* PowerShell answered (e.g. "CommandNotFoundException") */
-    FS_ANSWER_UNRECOGNISED    /* something else: not a shell fleetscan understands */
+    FS_ANSWER_POSIX,        /* the script ran: sectioned output found */
+    FS_ANSWER_WINDOWS_CMD,  /* cmd.exe answered (e.g. "is not recognized as an internal...") */
+    FS_ANSWER_WINDOWS_PWSH, /* PowerShell answered (e.g. "CommandNotFoundException") */
+    FS_ANSWER_UNRECOGNISED  /* something else: not a shell fleetscan understands */
 };
 
 /*

@@ -120,8 +120,8 @@ static const char *host_next_command(void *arg, const struct fs_exec_result *pre
         record_probe(h, fs_probe_parse_windows(prev->out, prev->out_len), prev);
         return NULL;
     }
-    switch (fs_probe_identify(prev->out, prev->out_len, prev->err, prev->err_len,
-                              prev->exit_status)) {
+    switch (
+        fs_probe_identify(prev->out, prev->out_len, prev->err, prev->err_len, prev->exit_status)) {
     case FS_ANSWER_POSIX:
         record_probe(h, fs_probe_parse_linux(prev->out, prev->out_len), prev);
         return NULL;
@@ -155,9 +155,9 @@ static void host_done(void *arg, const struct fs_transport_outcome *o)
     free(rec->error);
     rec->error = o->error != NULL ? strdup(o->error) : NULL;
     if (o->hostkey_note != NULL && rec->facts != NULL)
-        json_object_set_new(rec->facts, "hostkey", json_pack("{s:s?, s:s}", "sha256",
-                                                             o->hostkey_sha256, "note",
-                                                             o->hostkey_note));
+        json_object_set_new(
+            rec->facts, "hostkey",
+            json_pack("{s:s?, s:s}", "sha256", o->hostkey_sha256, "note", o->hostkey_note));
     if (o->status != FS_STATUS_OK)
         sc->not_ok++;
     h->session = NULL;
@@ -207,8 +207,7 @@ static void close_run_handles(struct scan *sc)
 
 static void launch_more(struct scan *sc)
 {
-    while (!sc->interrupted && sc->running < (size_t)sc->parallel &&
-           sc->next < sc->inv->n_targets)
+    while (!sc->interrupted && sc->running < (size_t)sc->parallel && sc->next < sc->inv->n_targets)
         launch_one(sc, sc->next++);
     if (sc->running == 0 && (sc->interrupted || sc->next == sc->inv->n_targets))
         close_run_handles(sc);
@@ -228,8 +227,9 @@ static void on_signal(uv_signal_t *sig, int signum)
         _exit(128 + signum);
     }
     sc->interrupted = true;
-    fprintf(stderr, "\nfleetscan: interrupted: stopping %zu host(s) in flight and writing the "
-                    "reports (signal again to exit at once)\n",
+    fprintf(stderr,
+            "\nfleetscan: interrupted: stopping %zu host(s) in flight and writing the "
+            "reports (signal again to exit at once)\n",
             sc->running);
     for (size_t i = 0; i < sc->next; i++)
         if (sc->hosts[i].session != NULL)
@@ -258,7 +258,8 @@ static void on_progress(uv_timer_t *t)
     fflush(stderr);
 }
 
-/* ---- setup ------------------------------------------------------------------------------------ */
+/* ---- setup ------------------------------------------------------------------------------------
+ */
 
 /* Fills each record and transport target from the inventory and the command line. */
 static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
@@ -286,8 +287,8 @@ static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
         h->target.address = rec->address;
         h->target.port = rec->port;
         h->target.user = rec->user;
-        if (fs_keyring_for_target(sc->keys, sc->inv->path, t, &h->target.keys,
-                                  &h->target.n_keys, err, errlen) != 0)
+        if (fs_keyring_for_target(sc->keys, sc->inv->path, t, &h->target.keys, &h->target.n_keys,
+                                  err, errlen) != 0)
             return -1;
     }
     return 0;
@@ -344,8 +345,10 @@ static int check_output_dir(const char *dir, char *err, size_t errlen)
     for (;;) {
         if (stat(path, &st) == 0) {
             if (!S_ISDIR(st.st_mode)) {
-                snprintf(err, errlen, "%s: cannot create the output directory: %s is not a "
-                         "directory", dir, path);
+                snprintf(err, errlen,
+                         "%s: cannot create the output directory: %s is not a "
+                         "directory",
+                         dir, path);
                 return -1;
             }
             if (access(path, W_OK | X_OK) != 0) {
@@ -366,7 +369,8 @@ static int check_output_dir(const char *dir, char *err, size_t errlen)
     }
 }
 
-/* ---- the run ----------------------------------------------------------------------------------- */
+/* ---- the run -----------------------------------------------------------------------------------
+ */
 
 static int write_reports(struct scan *sc, struct fs_scan_info *info, uint64_t t0)
 {

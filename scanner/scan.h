@@ -13,26 +13,26 @@
 
 /* Exit statuses of fleetscan (documented in README). */
 enum fs_exit {
-    FS_EXIT_OK = 0,       /* every host scanned ok */
-    FS_EXIT_NOT_OK = 1,   /* the scan finished but some host is not ok */
-    FS_EXIT_USAGE = 2,    /* usage or input error: nothing scanned, no report written */
-    FS_EXIT_INTERNAL = 3  /* internal or output failure */
+    FS_EXIT_OK = 0,      /* every host scanned ok */
+    FS_EXIT_NOT_OK = 1,  /* the scan finished but some host is not ok */
+    FS_EXIT_USAGE = 2,   /* usage or input error: nothing scanned, no report written */
+    FS_EXIT_INTERNAL = 3 /* internal or output failure */
 };
 
-#define FS_DEFAULT_PARALLEL 256
+#define FS_DEFAULT_PARALLEL           256
 #define FS_DEFAULT_CONNECT_TIMEOUT_MS 10000
-#define FS_DEFAULT_TIMEOUT_MS 60000
-#define FS_DEFAULT_OUTPUT_CAP (1024 * 1024)
-#define FS_DEFAULT_OUTPUT_DIR "fleetscan-report"
+#define FS_DEFAULT_TIMEOUT_MS         60000
+#define FS_DEFAULT_OUTPUT_CAP         (1024 * 1024)
+#define FS_DEFAULT_OUTPUT_DIR         "fleetscan-report"
 
 /* What the command line asked for. Strings are borrowed from argv for the run. */
 struct fs_scan_options {
     const char *inventory;
     const char *output_dir;
-    const char *user;         /* -l, or NULL */
-    const char **identities;  /* -i files, in order */
+    const char *user;        /* -l, or NULL */
+    const char **identities; /* -i files, in order */
     size_t n_identities;
-    const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+    const char *known_hosts; /* NULL: ~/.ssh/known_hosts */
     enum fs_hostkey_policy policy;
     int parallel;
     uint64_t connect_timeout_ms;

@@ -76,8 +76,8 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
                  known_hosts, name, known_hosts);
         if (policy == FS_HOSTKEY_OFF) {
             snprintf(v->message, sizeof v->message,
-                     "host key CHANGED (%s %s) and accepted because --host-key-check is off",
-                     type, v->fingerprint);
+                     "host key CHANGED (%s %s) and accepted because --host-key-check is off", type,
+                     v->fingerprint);
             return;
         }
         reject(v, name, type, known_hosts, why);

@@ -208,8 +208,8 @@ static void fail_deadline(struct fs_session *s)
 
     switch (s->state) {
     case ST_RESOLVE:
-        finish(s, FS_STATUS_TIMEOUT, "resolving '%s' took longer than %.3g s (%s)",
-               s->t.address, sec, opt);
+        finish(s, FS_STATUS_TIMEOUT, "resolving '%s' took longer than %.3g s (%s)", s->t.address,
+               sec, opt);
         break;
     case ST_CONNECT:
         finish(s, FS_STATUS_TIMEOUT, "TCP connect to %s port %d timed out after %.3g s (%s)",
@@ -221,12 +221,11 @@ static void fail_deadline(struct fs_session *s)
                    "connected to %s port %d but no SSH banner came within %.3g s (%s)",
                    s->addr_text, s->t.port, sec, opt);
         else
-            finish(s, FS_STATUS_TIMEOUT, "SSH key exchange did not finish within %.3g s (%s)",
-                   sec, opt);
+            finish(s, FS_STATUS_TIMEOUT, "SSH key exchange did not finish within %.3g s (%s)", sec,
+                   opt);
         break;
     case ST_AUTH:
-        finish(s, FS_STATUS_TIMEOUT, "authentication did not finish within %.3g s (%s)", sec,
-               opt);
+        finish(s, FS_STATUS_TIMEOUT, "authentication did not finish within %.3g s (%s)", sec, opt);
         break;
     default:
         finish(s, FS_STATUS_TIMEOUT,
@@ -311,8 +310,8 @@ static void on_attempt_closed(uv_handle_t *h)
 /* Gives up on the current address and moves to the next once the poll handle is closed. */
 static void attempt_failed(struct fs_session *s, int err)
 {
-    snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s port %d: %s",
-             s->addr_text, s->t.port, strerror(err));
+    snprintf(s->last_connect_error, sizeof s->last_connect_error, "%s port %d: %s", s->addr_text,
+             s->t.port, strerror(err));
     if (s->poll_open) {
         uv_close((uv_handle_t *)&s->poll, on_attempt_closed);
     } else {
@@ -708,10 +707,10 @@ static void on_poll(uv_poll_t *h, int status, int events)
 }
 
 static const char *const stage_names[] = {
-    [ST_RESOLVE] = "resolving the name",   [ST_CONNECT] = "connecting",
+    [ST_RESOLVE] = "resolving the name",     [ST_CONNECT] = "connecting",
     [ST_HANDSHAKE] = "in the SSH handshake", [ST_AUTH] = "authenticating",
-    [ST_OPEN] = "opening a channel",       [ST_EXEC] = "starting the probe",
-    [ST_READ] = "running the probe",       [ST_DONE] = "finishing",
+    [ST_OPEN] = "opening a channel",         [ST_EXEC] = "starting the probe",
+    [ST_READ] = "running the probe",         [ST_DONE] = "finishing",
 };
 
 void fs_session_cancel(struct fs_session *s)
