@@ -32,6 +32,8 @@ static const char usage_text[] =
     "      --connect-timeout SEC  TCP connect + SSH handshake + auth deadline per host "
     "(default 10)\n"
     "      --timeout SEC          whole-host deadline, probe included (default 60)\n"
+    "      --max-output SIZE      probe output kept per host and stream (default 1M; K and M\n"
+    "                             suffixes); past it, reading stops and the host is noted\n"
     "  -q, --quiet                no progress line\n"
     "\n"
     "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv.\n"
@@ -86,6 +88,32 @@ static int parse_parallel(const char *text, int *out)
     return 0;
 }
 
+/* A byte count with an optional K or M suffix (powers of 1024), from 1K to 64M. */
+static int parse_size(const char *opt, const char *text, size_t *out)
+{
+    char *end;
+    unsigned long long v;
+    unsigned long long mult = 1;
+
+    errno = 0;
+    v = strtoull(text, &end, 10);
+    if (end != text && (*end == 'K' || *end == 'k')) {
+        mult = 1024;
+        end++;
+    } else if (end != text && (*end == 'M' || *end == 'm')) {
+        mult = 1024 * 1024;
+        end++;
+    }
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v > (64ULL << 20) ||
+        v * mult < 1024 || v * mult > (64ULL << 20)) {
+        fprintf(stderr, "fleetscan: %s '%s': expected a size from 1K to 64M (for example 512K)\n",
+                opt, text);
+        return -1;
+    }
+    *out = (size_t)(v * mult);
+    return 0;
+}
+
 static int parse_policy(const char *text, enum fs_hostkey_policy *p)
 {
     if (strcmp(text, "strict") == 0)
@@ -102,7 +130,7 @@ static int parse_policy(const char *text, enum fs_hostkey_policy *p)
     return 0;
 }
 
-enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT };
+enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_MAX_OUTPUT };
 
 static const struct option scan_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -113,6 +141,7 @@ static const struct option scan_options[] = {
     {"parallel", required_argument, NULL, 'p'},
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -152,6 +181,8 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
         return parse_seconds("--connect-timeout", arg, &o->connect_timeout_ms);
     case OPT_TIMEOUT:
         return parse_seconds("--timeout", arg, &o->timeout_ms);
+    case OPT_MAX_OUTPUT:
+        return parse_size("--max-output", arg, &o->output_cap);
     case 'q':
         o->quiet = true;
         return 0;

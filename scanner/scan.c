@@ -89,7 +89,7 @@ static json_t *unrecognised_facts(const struct fs_exec_result *r)
 static void record_probe(struct host *h, json_t *facts, const struct fs_exec_result *r)
 {
     struct fs_host_record *rec = &h->scan->records[h->index];
-    char note[128];
+    char note[160];
 
     if (facts == NULL)
         facts = json_object();
@@ -102,7 +102,9 @@ static void record_probe(struct host *h, json_t *facts, const struct fs_exec_res
     fs_verdict_init(&rec->verdict);
     fs_classify(facts, &rec->verdict);
     if (r->out_dropped + r->err_dropped > 0) {
-        snprintf(note, sizeof note, "probe output over %zu bytes: %zu bytes discarded",
+        snprintf(note, sizeof note,
+                 "probe output went past --max-output (%zu bytes): reading stopped, %zu bytes "
+                 "discarded",
                  h->scan->o->output_cap, r->out_dropped + r->err_dropped);
         add_note(&rec->verdict, note);
     }

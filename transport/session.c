@@ -71,6 +71,7 @@ struct fs_session {
     bool timer_open;
 
     ssh_session ssh;
+    ssh_event event; /* pumps the session while reading (see step_read) */
     ssh_channel channel;
     struct ssh_channel_callbacks_struct channel_cb;
     size_t key_index;
@@ -81,6 +82,7 @@ struct fs_session {
     bool got_exit_status;
     bool got_close;
     bool eof;
+    bool overflow; /* stdout or stderr went past output_cap: stop reading */
     uint64_t eof_ms;
 
     char known_name[300];
@@ -117,12 +119,27 @@ static void on_handle_closed(uv_handle_t *h)
     maybe_free(s);
 }
 
+/*
+ * Frees the channel. Its callbacks go first: libssh keeps a channel that is still open at the
+ * far end until the server closes it, and its packets must not reach this session after that.
+ */
+static void release_channel(struct fs_session *s)
+{
+    if (s->channel == NULL)
+        return;
+    ssh_remove_channel_callbacks(s->channel, &s->channel_cb);
+    ssh_channel_free(s->channel);
+    s->channel = NULL;
+}
+
 /* Ends the libssh side: channel, then session. Safe to call at any state. */
 static void ssh_teardown(struct fs_session *s)
 {
-    if (s->channel != NULL) {
-        ssh_channel_free(s->channel);
-        s->channel = NULL;
+    release_channel(s);
+    if (s->event != NULL) {
+        ssh_event_remove_session(s->event, s->ssh);
+        ssh_event_free(s->event);
+        s->event = NULL;
     }
     if (s->ssh != NULL) {
         if (ssh_get_fd(s->ssh) != SSH_INVALID_SOCKET)
@@ -384,6 +401,54 @@ static void on_exit_status(ssh_session ssh, ssh_channel ch, int status, void *us
     s->got_exit_status = true;
 }
 
+/* Keeps up to cap bytes; counts the rest so the report can say how much was discarded. */
+static int buf_append(struct buf *b, const char *data, size_t n, size_t cap)
+{
+    size_t room = b->len < cap ? cap - b->len : 0;
+    size_t keep = n < room ? n : room;
+
+    if (keep > 0) {
+        char *p = realloc(b->data, b->len + keep + 1);
+        if (p == NULL)
+            return -1;
+        b->data = p;
+        memcpy(b->data + b->len, data, keep);
+        b->len += keep;
+        b->data[b->len] = '\0';
+    }
+    b->dropped += n - keep;
+    return 0;
+}
+
+/* Keeps up to output_cap bytes per stream; past it, counts what arrives and stops reading. */
+static int on_data(ssh_session ssh, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                   void *userdata)
+{
+    struct fs_session *s = userdata;
+    struct buf *b = is_stderr ? &s->err : &s->out;
+    (void)ssh;
+    (void)ch;
+
+    if (buf_append(b, data, len, s->cfg->output_cap) != 0) {
+        /* Out of memory: keep what is there and end the command as if over the cap. */
+        b->dropped += len;
+    }
+    if (b->dropped > 0)
+        s->overflow = true;
+    return (int)len;
+}
+
+static void on_eof(ssh_session ssh, ssh_channel ch, void *userdata)
+{
+    struct fs_session *s = userdata;
+    (void)ssh;
+    (void)ch;
+    if (!s->eof) {
+        s->eof = true;
+        s->eof_ms = uv_now(s->loop);
+    }
+}
+
 static void on_channel_close(ssh_session ssh, ssh_channel ch, void *userdata)
 {
     struct fs_session *s = userdata;
@@ -523,7 +588,7 @@ static void reset_command_state(struct fs_session *s)
     s->out.len = s->out.dropped = 0;
     s->err.len = s->err.dropped = 0;
     s->exit_status = -1;
-    s->got_exit_status = s->got_close = s->eof = false;
+    s->got_exit_status = s->got_close = s->eof = s->overflow = false;
 }
 
 /* Asks the caller for the next command; false when there is none (the session is done). */
@@ -553,6 +618,8 @@ static bool step_open(struct fs_session *s)
         s->channel_cb.userdata = s;
         s->channel_cb.channel_exit_status_function = on_exit_status;
         s->channel_cb.channel_close_function = on_channel_close;
+        s->channel_cb.channel_data_function = on_data;
+        s->channel_cb.channel_eof_function = on_eof;
         ssh_callbacks_init(&s->channel_cb);
         ssh_set_channel_callbacks(s->channel, &s->channel_cb);
     }
@@ -583,62 +650,39 @@ static bool step_exec(struct fs_session *s)
     return true;
 }
 
-/* Keeps up to cap bytes; counts the rest so the report can say how much was discarded. */
-static int buf_append(struct buf *b, const char *data, size_t n, size_t cap)
-{
-    size_t room = b->len < cap ? cap - b->len : 0;
-    size_t keep = n < room ? n : room;
-
-    if (keep > 0) {
-        char *p = realloc(b->data, b->len + keep + 1);
-        if (p == NULL)
-            return -1;
-        b->data = p;
-        memcpy(b->data + b->len, data, keep);
-        b->len += keep;
-        b->data[b->len] = '\0';
-    }
-    b->dropped += n - keep;
-    return 0;
-}
-
-/* Reads everything libssh has for one stream. Returns 1 at EOF, 0 when drained, -1 on error. */
-static int drain(struct fs_session *s, int is_stderr)
-{
-    char chunk[16384];
-    struct buf *b = is_stderr ? &s->err : &s->out;
-
-    for (;;) {
-        int n = ssh_channel_read_nonblocking(s->channel, chunk, sizeof chunk, is_stderr);
-        if (n == SSH_EOF)
-            return 1;
-        if (n < 0)
-            return -1;
-        if (n == 0)
-            return ssh_channel_is_eof(s->channel) ? 1 : 0;
-        if (buf_append(b, chunk, (size_t)n, s->cfg->output_cap) != 0)
-            return -1;
-    }
-}
-
+/*
+ * Output reaches on_data() while libssh decodes packets, for stdout and stderr alike, so
+ * nothing waits in libssh's channel buffers where a readable socket would no longer announce
+ * it (reading one stream with ssh_channel_read_nonblocking() can pull the other stream's
+ * packets off the socket). The session is pumped with a zero-timeout ssh_event_dopoll(),
+ * which also goes on after EOF so that an exit status sent later is still seen.
+ */
 static bool step_read(struct fs_session *s)
 {
-    int out = drain(s, 0);
-    int err = out < 0 ? -1 : drain(s, 1);
     struct fs_exec_result r;
+    int rc;
+    int rounds = 0;
 
-    if (out < 0 || err < 0) {
-        finish(s, FS_STATUS_ERROR, "the connection failed while reading the probe output: %s",
-               ssh_get_error(s->ssh));
+    if (s->event == NULL) {
+        s->event = ssh_event_new();
+        if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
+            finish(s, FS_STATUS_ERROR, "cannot watch the SSH session: %s", ssh_get_error(s->ssh));
+            return false;
+        }
+    }
+    /* Bounded so that one talkative host cannot hold the loop; the poll comes back. */
+    do {
+        rc = ssh_event_dopoll(s->event, 0);
+    } while (rc == SSH_OK && !s->overflow && !s->got_close && ++rounds < 64);
+
+    if (!s->overflow && !s->eof && !s->got_close) {
+        if (rc == SSH_ERROR || connection_lost(s))
+            finish(s, FS_STATUS_ERROR,
+                   "the connection failed while reading the probe output: %s",
+                   ssh_get_error(s->ssh));
         return false;
     }
-    if (out == 0 || err == 0)
-        return false;
-    if (!s->eof) {
-        s->eof = true;
-        s->eof_ms = uv_now(s->loop);
-    }
-    if (!s->got_exit_status && !s->got_close) {
+    if (!s->overflow && !s->got_exit_status && !s->got_close) {
         arm_timer(s); /* a short grace period for the exit status */
         return false;
     }
@@ -650,8 +694,7 @@ static bool step_read(struct fs_session *s)
     r.out_dropped = s->out.dropped;
     r.err_dropped = s->err.dropped;
     r.exit_status = s->got_exit_status ? s->exit_status : -1;
-    ssh_channel_free(s->channel);
-    s->channel = NULL;
+    release_channel(s);
     if (!next_command(s, &r))
         return false;
     arm_timer(s);

@@ -177,7 +177,14 @@ install_login_shell() {
     sh) target=/bin/sh ;;
     cmd) target=/Windows/System32/cmd.exe ;;
     powershell) target=/Windows/System32/WindowsPowerShell/v1.0/powershell.exe ;;
-    *) die "$kind: LOGIN_SHELL must be bash, sh, cmd or powershell, not '$login'" ;;
+    endless)
+        # A broken login shell: whatever it is asked to run, it prints one line forever.
+        target=/bin/endless
+        printf '#!/bin/busybox sh\n# The endless login shell: every command prints this line forever.\nexec /bin/busybox yes "endless output from a broken login shell"\n' \
+            >"$root$target"
+        chmod 755 "$root$target"
+        ;;
+    *) die "$kind: LOGIN_SHELL must be bash, sh, cmd, powershell or endless, not '$login'" ;;
     esac
     if [ "$ROOT_SHELL" != "$target" ]; then
         mkdir -p "$root$(dirname "$ROOT_SHELL")"
