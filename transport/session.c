@@ -677,8 +677,7 @@ static bool step_read(struct fs_session *s)
 
     if (!s->overflow && !s->eof && !s->got_close) {
         if (rc == SSH_ERROR || connection_lost(s))
-            finish(s, FS_STATUS_ERROR,
-                   "the connection failed while reading the probe output: %s",
+            finish(s, FS_STATUS_ERROR, "the connection failed while reading the probe output: %s",
                    ssh_get_error(s->ssh));
         return false;
     }

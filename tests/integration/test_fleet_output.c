@@ -25,7 +25,8 @@ static int notes_contain(const json_t *host, const char *needle)
     size_t i;
     json_t *n;
 
-    json_array_foreach(notes, i, n) {
+    json_array_foreach(notes, i, n)
+    {
         if (json_is_string(n) && strstr(json_string_value(n), needle) != NULL)
             return 1;
     }
