@@ -216,7 +216,7 @@ static int read_keys(struct plain_reader *r, const struct inv_words *w, struct f
     for (size_t i = 1; i < w->n; i++) {
         const char *word = inv_word(w, i);
         const char *eq = strchr(word, '=');
-        enum plain_key key;
+        enum plain_key key = KEY_COUNT;
 
         if (eq == NULL) {
             return fail(r,
