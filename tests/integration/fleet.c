@@ -248,12 +248,17 @@ static char **child_environ(const char *home, char **home_var)
     return envp;
 }
 
-/* Waits for pid; after guard_s seconds kills it. Returns the wait status. */
-static int wait_guarded(pid_t pid, int guard_s, int *killed)
+/*
+ * Waits for pid; sends sig after sig_after_s seconds when sig is not 0; after guard_s seconds
+ * kills it. Returns the wait status.
+ */
+static int wait_guarded(pid_t pid, double sig_after_s, int sig, int guard_s, int *killed)
 {
-    double deadline = now_seconds() + guard_s;
+    double start = now_seconds();
+    double deadline = start + guard_s;
     struct timespec pause = {0, 5 * 1000 * 1000};
     int wstatus;
+    int signalled = sig == 0;
 
     *killed = 0;
     for (;;) {
@@ -262,6 +267,10 @@ static int wait_guarded(pid_t pid, int guard_s, int *killed)
             return wstatus;
         if (got < 0 && errno != EINTR)
             fail_msg("waitpid: %s", strerror(errno));
+        if (!signalled && now_seconds() >= start + sig_after_s) {
+            kill(pid, sig);
+            signalled = 1;
+        }
         if (!*killed && now_seconds() > deadline) {
             kill(pid, SIGKILL);
             *killed = 1;
@@ -272,6 +281,12 @@ static int wait_guarded(pid_t pid, int guard_s, int *killed)
 
 void fleet_run(const struct fleet_workdir *w, const char *const *args, int guard_s,
                struct fleet_run *r)
+{
+    fleet_run_signal(w, args, 0, 0, guard_s, r);
+}
+
+void fleet_run_signal(const struct fleet_workdir *w, const char *const *args, double after_s,
+                      int sig, int guard_s, struct fleet_run *r)
 {
     static unsigned serial;
     char out_path[600], err_path[600];
@@ -304,7 +319,7 @@ void fleet_run(const struct fleet_workdir *w, const char *const *args, int guard
     free(envp);
     if (rc != 0)
         fail_msg("cannot start %s: %s", FLEETSCAN_BIN, strerror(rc));
-    wstatus = wait_guarded(pid, guard_s, &killed);
+    wstatus = wait_guarded(pid, after_s, sig, guard_s, &killed);
     r->seconds = now_seconds() - start;
     r->status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : -1;
     r->signal = WIFSIGNALED(wstatus) ? WTERMSIG(wstatus) : 0;

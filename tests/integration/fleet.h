@@ -60,6 +60,10 @@ void fleet_run(const struct fleet_workdir *w, const char *const *args, int guard
                struct fleet_run *r);
 void fleet_run_clear(struct fleet_run *r);
 
+/* As fleet_run, and sends sig to fleetscan after_s seconds after it started (if still running). */
+void fleet_run_signal(const struct fleet_workdir *w, const char *const *args, double after_s,
+                      int sig, int guard_s, struct fleet_run *r);
+
 /* Fails the test with fleetscan's stderr unless it exited with want. */
 void fleet_expect_exit(const struct fleet_run *r, int want);
 
