@@ -21,24 +21,6 @@
 
 enum section { SECTION_HOSTS, SECTION_VARS, SECTION_CHILDREN };
 
-/* The variables fleetscan reads, under every name Ansible accepts for them. */
-static const char *const var_names[] = {
-    "ansible_host",
-    "ansible_ssh_host",
-    "ansible_port",
-    "ansible_ssh_port",
-    "ansible_user",
-    "ansible_ssh_user",
-    "ansible_ssh_private_key_file",
-    "ansible_private_key_file",
-    "ansible_group_priority",
-};
-static const enum inv_ans_setting var_settings[] = {
-    INV_ANS_HOST, INV_ANS_HOST, INV_ANS_PORT, INV_ANS_PORT,     INV_ANS_USER,
-    INV_ANS_USER, INV_ANS_KEY,  INV_ANS_KEY,  INV_ANS_PRIORITY,
-};
-#define N_VARS (sizeof(var_names) / sizeof(var_names[0]))
-
 struct ini_reader {
     const struct inv_source *src;
     struct fs_inventory_error *err;
@@ -70,127 +52,17 @@ static int nomem(struct ini_reader *r)
     return inv_fail_nomem(r->err, r->src->path);
 }
 
-/* Makes room for one more element in array v (n used, *cap allocated, sz bytes each). Returns
- * the array, moved or not, or NULL when memory runs out (v is then left as it was). */
-static void *grow(void *v, size_t *cap, size_t n, size_t sz)
-{
-    void *p;
-    size_t ncap;
-
-    if (n < *cap) {
-        return v;
-    }
-    ncap = *cap ? *cap * 2 : 8;
-    p = realloc(v, ncap * sz);
-    if (p != NULL) {
-        *cap = ncap;
-    }
-    return p;
-}
-
-/* Finds the group called name[0..len), creating it when new. Returns 0 or -1 (memory). */
-static int group_get(struct inv_ans_model *m, const char *name, size_t len, size_t *idx)
-{
-    struct inv_ans_group *g;
-    char *copy = inv_strndup(name, len);
-    int rc;
-
-    g = copy ? grow(m->groups, &m->cap_groups, m->n_groups, sizeof(*g)) : NULL;
-    if (g == NULL) {
-        free(copy);
-        return -1;
-    }
-    m->groups = g;
-    rc = inv_names_put(&m->group_names, copy, m->n_groups, idx);
-    if (rc != 0) {
-        free(copy);
-        return rc < 0 ? -1 : 0;
-    }
-    g = &m->groups[m->n_groups];
-    memset(g, 0, sizeof(*g));
-    g->name = copy;
-    g->priority = 1;
-    *idx = m->n_groups++;
-    return 0;
-}
-
-/* Looks a variable name up: its setting, or -1 when fleetscan does not read it. */
-static int var_setting(const char *key)
-{
-    for (size_t i = 0; i < N_VARS; i++) {
-        if (strcmp(key, var_names[i]) == 0) {
-            return (int)var_settings[i];
-        }
-    }
-    return -1;
-}
-
-/* Checks one value of a variable fleetscan reads. */
-static int check_value(struct ini_reader *r, const char *key, int setting, const char *v)
-{
-    char ex[INV_EXCERPT_SIZE];
-    int port;
-
-    if (v[0] == '\0') {
-        return fail(r, "empty value for '%s'; give a value or remove the variable", key);
-    }
-    inv_excerpt(v, strlen(v), ex);
-    if (setting == INV_ANS_PORT) {
-        int rc = inv_parse_port(v, strlen(v), &port);
-        if (rc == -2) {
-            return fail(r, "%s %s is out of range; use a port from 1 to 65535", key, ex);
-        }
-        if (rc < 0) {
-            return fail(r, "%s '%s' is not a number; use a port from 1 to 65535", key, ex);
-        }
-    }
-    if (setting == INV_ANS_PRIORITY) {
-        size_t i = v[0] == '-' ? 1 : 0;
-        size_t n = strspn(v + i, "0123456789");
-        if (n == 0 || n > 9 || v[i + n] != '\0') {
-            return fail(r, "%s '%s' is not a number; write a whole number such as 10", key, ex);
-        }
-    }
-    if (setting == INV_ANS_HOST && strpbrk(v, " \t") != NULL) {
-        return fail(r, "%s '%s' contains a space; give one host name or address", key, ex);
-    }
-    return 0;
-}
-
 /* Classifies key=value: returns the setting it sets, -1 for a variable fleetscan ignores, or
  * -2 after failing on a misspelling of a variable fleetscan reads or a bad value. */
 static int classify_var(struct ini_reader *r, const char *key, const char *value)
 {
-    char ex[INV_EXCERPT_SIZE];
-    int setting = var_setting(key);
-    const char *hint;
+    char why[sizeof(r->err->text)];
+    int setting = inv_ans_classify_var(key, value, why, sizeof(why));
 
-    if (setting >= 0) {
-        return check_value(r, key, setting, value) < 0 ? -2 : setting;
+    if (setting == -2) {
+        fail(r, "%s", why);
     }
-    /* Inventories carry many variables for other tools; only near-misses of the ones read
-     * here are worth stopping for, since they would silently change what gets scanned. */
-    hint = inv_suggest(key, var_names, N_VARS);
-    if (hint != NULL) {
-        fail(r, "unknown variable '%s'; did you mean '%s'?", inv_excerpt(key, strlen(key), ex),
-             hint);
-        return -2;
-    }
-    return -1;
-}
-
-/* Stores a copy of text in *v, replacing what an earlier line of the same scope set. */
-static int set_value(struct inv_ans_value *v, const char *text, int line)
-{
-    char *copy = strdup(text);
-
-    if (copy == NULL) {
-        return -1;
-    }
-    free(v->text);
-    v->text = copy;
-    v->line = line;
-    return 0;
+    return setting;
 }
 
 /* Reads "[name]", "[name:vars]", "[name:children]" or "[name:hosts]" (s[0..len) is trimmed). */
@@ -216,7 +88,7 @@ static int read_section(struct ini_reader *r, const char *s, size_t len)
                         ex);
         }
     }
-    if (group_get(r->m, in, nlen, &r->cur) < 0) {
+    if (inv_ans_group_get(r->m, in, nlen, &r->cur) < 0) {
         return nomem(r);
     }
     g = &r->m->groups[r->cur];
@@ -300,7 +172,8 @@ static int read_vars_line(struct ini_reader *r, const struct inv_line *ln)
     setting = classify_var(r, key, value);
     if (setting == -2) {
         rc = -1;
-    } else if (setting >= 0 && set_value(&r->m->groups[r->cur].vars[setting], value, r->line) < 0) {
+    } else if (setting >= 0 &&
+               inv_ans_set_value(&r->m->groups[r->cur].vars[setting], value, r->line) < 0) {
         rc = nomem(r);
     }
     free(key);
@@ -315,9 +188,7 @@ static int read_child_line(struct ini_reader *r, const struct inv_line *ln)
     size_t b, n = inv_line_trim(ln, &b), child;
     const char *s = ln->text + b;
     struct inv_ans_model *m = r->m;
-    struct inv_ans_group *g, *parent;
-    struct inv_ans_edge *edges;
-    size_t *parents;
+    struct inv_ans_group *g;
 
     /* read_line passes no blank lines, so n > 0. */
     for (size_t i = 0; i < n; i++) {
@@ -331,7 +202,7 @@ static int read_child_line(struct ini_reader *r, const struct inv_line *ln)
     if (n == 3 && memcmp(s, "all", 3) == 0) {
         return fail(r, "'all' cannot be a child group; every group is already inside 'all'");
     }
-    if (group_get(m, s, n, &child) < 0) {
+    if (inv_ans_group_get(m, s, n, &child) < 0) {
         return nomem(r);
     }
     g = &m->groups[child];
@@ -340,51 +211,9 @@ static int read_child_line(struct ini_reader *r, const struct inv_line *ln)
         g->ref_is_vars = 0;
         g->ref_parent = r->cur;
     }
-    parent = &m->groups[r->cur];
-    edges = grow(parent->children, &parent->cap_children, parent->n_children, sizeof(*edges));
-    if (edges == NULL) {
+    if (inv_ans_add_child(m, r->cur, child, r->line, 0) < 0) {
         return nomem(r);
     }
-    parent->children = edges;
-    parents = grow(g->parents, &g->cap_parents, g->n_parents, sizeof(*parents));
-    if (parents == NULL) {
-        return nomem(r);
-    }
-    g->parents = parents;
-    g->parents[g->n_parents++] = r->cur;
-    parent->children[parent->n_children++] = (struct inv_ans_edge){child, r->line};
-    return 0;
-}
-
-/* Finds the host called name, creating it (first seen on the current line) when new. Returns
- * 0 or fails. */
-static int host_get(struct ini_reader *r, const char *name, size_t *idx)
-{
-    struct inv_ans_model *m = r->m;
-    struct inv_ans_host *hosts;
-    char *copy;
-
-    if (inv_names_get(&m->host_names, name, idx)) {
-        return 0;
-    }
-    if (m->n_hosts >= FS_INVENTORY_MAX_TARGETS) {
-        return fail(r, "more than %d hosts; split the inventory into several files",
-                    FS_INVENTORY_MAX_TARGETS);
-    }
-    hosts = grow(m->hosts, &m->cap_hosts, m->n_hosts, sizeof(*hosts));
-    if (hosts == NULL) {
-        return nomem(r);
-    }
-    m->hosts = hosts;
-    copy = strdup(name);
-    if (copy == NULL || inv_names_put(&m->host_names, copy, m->n_hosts, idx) < 0) {
-        free(copy);
-        return nomem(r);
-    }
-    memset(&hosts[m->n_hosts], 0, sizeof(hosts[0]));
-    hosts[m->n_hosts].name = copy;
-    hosts[m->n_hosts].line = r->line;
-    *idx = m->n_hosts++;
     return 0;
 }
 
@@ -394,70 +223,23 @@ static int add_host(void *ctx, const char *name)
 {
     struct ini_reader *r = ctx;
     struct inv_ans_host *h;
-    size_t idx, i = 0;
+    size_t idx;
+    int rc = inv_ans_host_get(r->m, name, r->line, &idx);
 
-    if (host_get(r, name, &idx) < 0) {
-        return -1;
+    if (rc == -2) {
+        return fail(r, "more than %d hosts; split the inventory into several files",
+                    FS_INVENTORY_MAX_TARGETS);
+    }
+    if (rc < 0 || inv_ans_host_join(r->m, idx, r->cur) < 0) {
+        return nomem(r);
     }
     h = &r->m->hosts[idx];
-    while (i < h->n_groups && h->groups[i] != r->cur) {
-        i++;
-    }
-    if (i == h->n_groups) {
-        size_t *groups = grow(h->groups, &h->cap_groups, h->n_groups, sizeof(*groups));
-        if (groups == NULL) {
-            return nomem(r);
-        }
-        h->groups = groups;
-        h->groups[h->n_groups++] = r->cur;
-    }
-    if (r->alias_port && set_value(&h->vars[INV_ANS_PORT], r->alias_port, r->line) < 0) {
+    if (r->alias_port && inv_ans_set_value(&h->vars[INV_ANS_PORT], r->alias_port, r->line) < 0) {
         return nomem(r);
     }
     for (int s = 0; s < INV_ANS_COUNT; s++) {
-        if (r->line_vars[s] && set_value(&h->vars[s], r->line_vars[s], r->line) < 0) {
+        if (r->line_vars[s] && inv_ans_set_value(&h->vars[s], r->line_vars[s], r->line) < 0) {
             return nomem(r);
-        }
-    }
-    return 0;
-}
-
-/* Finds the ':' that starts the port of pattern, or NULL when there is none. Colons inside
- * ranges do not count, and a pattern with two or more colons is a bare IPv6 literal, which
- * cannot carry a port. *start receives where the name begins (after a '[' of "[v6]"). Returns
- * 0 or fails. */
-static int find_port_colon(struct ini_reader *r, char *pattern, const char *ex, char **start,
-                           char **colon)
-{
-    char *close = pattern[0] == '[' ? strchr(pattern, ']') : NULL;
-    int colons = 0, depth = 0;
-
-    *start = pattern;
-    *colon = NULL;
-    if (close != NULL && inv_is_ipv6(pattern + 1, (size_t)(close - pattern - 1))) {
-        *close = '\0';
-        *start = pattern + 1;
-        if (close[1] == ':') {
-            *colon = close + 1;
-        } else if (close[1] != '\0') {
-            return fail(r, "unexpected text after ']' in '%s'; write [address]:port", ex);
-        }
-        return 0;
-    }
-    for (char *p = pattern; *p; p++) {
-        depth += *p == '[' ? 1 : *p == ']' ? -1 : 0;
-        if (*p == ':' && depth == 0) {
-            colons++;
-            *colon = p;
-        }
-    }
-    if (colons >= 2) {
-        *colon = NULL;
-        if (!inv_is_ipv6(pattern, strlen(pattern))) {
-            return fail(r,
-                        "'%s' is not a valid IPv6 address; write an IPv6 address with a port "
-                        "as [address]:port",
-                        ex);
         }
     }
     return 0;
@@ -468,34 +250,11 @@ static int find_port_colon(struct ini_reader *r, char *pattern, const char *ex, 
  * "name:port" and ranges. */
 static int split_pattern(struct ini_reader *r, char *pattern, char **name)
 {
-    char ex[INV_EXCERPT_SIZE];
-    char *colon, *start;
+    char why[sizeof(r->err->text)];
+    char *start;
 
-    inv_excerpt(pattern, strlen(pattern), ex);
-    if (strchr(pattern, '@') != NULL) {
-        return fail(r,
-                    "'%s': an Ansible host name has no user part; write the user as "
-                    "ansible_user=",
-                    ex);
-    }
-    if (find_port_colon(r, pattern, ex, &start, &colon) < 0) {
-        return -1;
-    }
-    if (colon != NULL) {
-        *colon = '\0';
-        r->alias_port = colon + 1;
-        if (*r->alias_port == '\0') {
-            return fail(r,
-                        "'%s' ends with ':' but no port follows; write host:PORT with a port "
-                        "from 1 to 65535",
-                        ex);
-        }
-        if (check_value(r, "port", INV_ANS_PORT, r->alias_port) < 0) {
-            return -1;
-        }
-    }
-    if (*start == '\0') {
-        return fail(r, "empty host name in '%s'; write the host name first", ex);
+    if (inv_ans_split_pattern(pattern, &start, &r->alias_port, why, sizeof(why)) < 0) {
+        return fail(r, "%s", why);
     }
     *name = strdup(start);
     return *name == NULL ? nomem(r) : 0;
@@ -598,15 +357,12 @@ static int ini_parse(const struct inv_source *src, struct inv_list *list,
 {
     struct inv_ans_model m = {0};
     struct ini_reader r = {.src = src, .err = err, .m = &m, .section = SECTION_HOSTS};
-    size_t idx;
     int rc = 0;
 
     /* Like Ansible, start as if the file began with "[ungrouped]". */
-    if (group_get(&m, "all", 3, &idx) < 0 || group_get(&m, "ungrouped", 9, &r.cur) < 0) {
+    r.cur = INV_ANS_UNGROUPED;
+    if (inv_ans_model_init(&m) < 0) {
         rc = nomem(&r);
-    } else {
-        m.groups[INV_ANS_ALL].declared = m.groups[INV_ANS_UNGROUPED].declared = 1;
-        m.groups[INV_ANS_ALL].depth = 0;
     }
     for (size_t i = 0; i < src->n_lines && rc == 0; i++) {
         rc = read_line(&r, &src->lines[i]);

@@ -71,7 +71,8 @@ static int check_declared(struct resolver *rs)
 }
 
 /* Reports the cycle closed by the edge from stack[top] to group c, which is on the stack. */
-static int report_cycle(struct resolver *rs, const size_t *stack, size_t top, size_t c, int line)
+static int report_cycle(struct resolver *rs, const size_t *stack, size_t top, size_t c, int line,
+                        int column)
 {
     char path[512];
     size_t used = 0, from = top;
@@ -85,10 +86,12 @@ static int report_cycle(struct resolver *rs, const size_t *stack, size_t top, si
         int w = snprintf(path + used, sizeof(path) - used, "%s%s", i > from ? " -> " : "", name);
         used += w > 0 ? (size_t)w : 0;
     }
-    return inv_fail(rs->err, rs->src->path, line,
-                    "group '%s' contains itself through :children (%s); remove one of these "
-                    ":children entries",
-                    rs->m->groups[c].name, path);
+    /* Only the YAML reader knows columns; its key is "children:", INI's section ":children". */
+    const char *key = column > 0 ? "children" : ":children";
+    return inv_fail_at(rs->err, rs->src->path, line, column,
+                       "group '%s' contains itself through %s (%s); remove one of these %s "
+                       "entries",
+                       rs->m->groups[c].name, key, path, key);
 }
 
 /* Depth-first search over :children edges. Fails on a cycle; otherwise stores the groups in
@@ -115,7 +118,7 @@ static int check_cycles(struct resolver *rs, size_t *order)
             if (next[top] < g->n_children) {
                 struct inv_ans_edge e = g->children[next[top]++];
                 if (m->groups[e.group].mark == GREY) {
-                    return report_cycle(rs, stack, top, e.group, e.line);
+                    return report_cycle(rs, stack, top, e.group, e.line, e.column);
                 }
                 if (m->groups[e.group].mark == WHITE) {
                     m->groups[e.group].mark = GREY;

@@ -1,8 +1,8 @@
 /*
  * Internal interface of the inventory module: shared by the file reader (inventory.c), the text
- * checks and tokenizer (lines.c), the name table (names.c) and the two format readers: plain.c,
- * and ansible_ini.c with ansible_range.c and ansible_resolve.c. Nothing outside inventory/
- * includes this header.
+ * checks and tokenizer (lines.c), the name table (names.c) and the format readers: plain.c,
+ * and the Ansible readers ansible_ini.c and ansible_yaml.c, which share ansible_model.c,
+ * ansible_range.c and ansible_resolve.c. Nothing outside inventory/ includes this header.
  *
  * Module-internal symbols carry the inv_ prefix; file-local helpers are static without one.
  */
@@ -26,6 +26,9 @@ struct inv_line {
  * to inv_source_split, which must outlive the source. */
 struct inv_source {
     const char *path; /* for messages only */
+    const char *text; /* the whole text after the byte order mark, for readers that parse it
+                       * as one stream (YAML); not NUL-terminated */
+    size_t len;
     struct inv_line *lines;
     size_t n_lines;
 };
@@ -52,6 +55,7 @@ struct inv_format {
 
 extern const struct inv_format inv_format_plain;
 extern const struct inv_format inv_format_ansible_ini;
+extern const struct inv_format inv_format_ansible_yaml;
 
 /* ---- errors (inventory.c) ---- */
 
@@ -64,6 +68,11 @@ int inv_fail(struct fs_inventory_error *err, const char *path, int line, const c
  * character boundary and marked with "..." when shortened. Returns out. */
 #define INV_EXCERPT_SIZE 80
 const char *inv_excerpt(const char *s, size_t len, char out[INV_EXCERPT_SIZE]);
+
+/* Same as inv_fail with a column: "PATH:LINE:COLUMN: message" (column 1-based); a column
+ * <= 0 leaves it out. */
+int inv_fail_at(struct fs_inventory_error *err, const char *path, int line, int column,
+                const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 /* Fails with the "out of memory" message; returns -1. */
 int inv_fail_nomem(struct fs_inventory_error *err, const char *path);
@@ -192,10 +201,12 @@ struct inv_ans_value {
     int line;
 };
 
-/* A [parent:children] entry: the child group and the line naming it. */
+/* A [parent:children] entry: the child group and the line naming it (and, for YAML, the
+ * column; 0 when the reader has none). */
 struct inv_ans_edge {
     size_t group;
     int line;
+    int column;
 };
 
 struct inv_ans_group {
@@ -237,6 +248,42 @@ struct inv_ans_model {
 
 #define INV_ANS_ALL       0
 #define INV_ANS_UNGROUPED 1
+
+/* ---- building the model, Ansible variables and host patterns (ansible_model.c) ---- */
+
+/* Makes room for one more element in array v (n used, *cap allocated, sz bytes each). Returns
+ * the array, moved or not, or NULL when memory runs out (v is then left as it was). */
+void *inv_grow(void *v, size_t *cap, size_t n, size_t sz);
+/* Clears m and creates the groups 'all' and 'ungrouped'. Returns 0 or -1 (memory). */
+int inv_ans_model_init(struct inv_ans_model *m);
+/* Finds the group called name[0..len), creating it (undeclared) when new. Returns 0 or -1
+ * (memory). */
+int inv_ans_group_get(struct inv_ans_model *m, const char *name, size_t len, size_t *idx);
+/* Records that group parent lists group child under children, at line (and column, 0 when
+ * unknown). Returns 0 or -1 (memory). */
+int inv_ans_add_child(struct inv_ans_model *m, size_t parent, size_t child, int line, int column);
+/* Finds the host called name, creating it (first named at line) when new. Returns 0, -1 when
+ * memory runs out, or -2 when the inventory already holds FS_INVENTORY_MAX_TARGETS hosts. */
+int inv_ans_host_get(struct inv_ans_model *m, const char *name, int line, size_t *idx);
+/* Adds group to the groups that list host (once). Returns 0 or -1 (memory). */
+int inv_ans_host_join(struct inv_ans_model *m, size_t host, size_t group);
+/* Stores a copy of text in *v (replacing what an earlier setting of the same scope stored).
+ * Returns 0 or -1 (memory). */
+int inv_ans_set_value(struct inv_ans_value *v, const char *text, int line);
+
+/* Checks the value v of a variable that sets setting (key is its name, for the message).
+ * Returns 0, or -1 with a "what is wrong; what to do" message in why. */
+int inv_ans_check_value(const char *key, int setting, const char *v, char *why, size_t why_size);
+/* Classifies key=value: returns the setting it sets (enum inv_ans_setting), -1 for a variable
+ * fleetscan ignores, or -2 with a message in why for a misspelling of a variable fleetscan
+ * reads (one or two edits away) or a bad value. */
+int inv_ans_classify_var(const char *key, const char *value, char *why, size_t why_size);
+/* Splits a host pattern in place into its name (*name points into pattern) and ":port"
+ * (*port points into pattern, NULL when absent, already checked). Handles "[v6]",
+ * "[v6]:port", bare IPv6 literals, "name:port" and names with ranges. Returns 0, or -1 with a
+ * message in why. */
+int inv_ans_split_pattern(char *pattern, char **name, const char **port, char *why,
+                          size_t why_size);
 
 /*
  * Checks the group graph (undeclared groups, cycles), applies Ansible's variable precedence

@@ -51,6 +51,25 @@ int inv_fail(struct fs_inventory_error *err, const char *path, int line, const c
     return -1;
 }
 
+int inv_fail_at(struct fs_inventory_error *err, const char *path, int line, int column,
+                const char *fmt, ...)
+{
+    char msg[sizeof(err->text)];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (column <= 0 || line <= 0) {
+        return inv_fail(err, path, line, "%s", msg);
+    }
+    if (err != NULL) {
+        snprintf(err->text, sizeof(err->text), "%s:%d:%d: %s", path ? path : "<inventory>", line,
+                 column, msg);
+    }
+    return -1;
+}
+
 int inv_fail_nomem(struct fs_inventory_error *err, const char *path)
 {
     return inv_fail(err, path, 0,

@@ -135,6 +135,8 @@ int inv_source_split(const char *path, const char *text, size_t len, struct inv_
     if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0) {
         pos = 3;
     }
+    src->text = text + pos;
+    src->len = len - pos;
     while (pos < len) {
         const char *nl = memchr(text + pos, '\n', len - pos);
         size_t end = nl != NULL ? (size_t)(nl - text) : len;
