@@ -9,7 +9,7 @@ PREFIX   ?= /usr/local
 DEMO_DIR ?= demo-report
 
 # Debian 12 packages the build, the tests and the demo need.
-PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka-dev \
+PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka-dev libyaml-dev \
         openssh-server openssh-client dropbear-bin busybox-static clang-format iproute2
 
 SOURCES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)

@@ -46,8 +46,7 @@ int inv_ans_check_value(const char *key, int setting, const char *v, char *why, 
             return -1;
         }
         if (rc < 0) {
-            snprintf(why, why_size, "%s '%s' is not a number; use a port from 1 to 65535", key,
-                     ex);
+            snprintf(why, why_size, "%s '%s' is not a number; use a port from 1 to 65535", key, ex);
             return -1;
         }
     }
@@ -55,17 +54,26 @@ int inv_ans_check_value(const char *key, int setting, const char *v, char *why, 
         size_t i = v[0] == '-' ? 1 : 0;
         size_t n = strspn(v + i, "0123456789");
         if (n == 0 || n > 9 || v[i + n] != '\0') {
-            snprintf(why, why_size, "%s '%s' is not a number; write a whole number such as 10",
-                     key, ex);
+            snprintf(why, why_size, "%s '%s' is not a number; write a whole number such as 10", key,
+                     ex);
             return -1;
         }
     }
     if (setting == INV_ANS_HOST && strpbrk(v, " \t") != NULL) {
-        snprintf(why, why_size, "%s '%s' contains a space; give one host name or address", key,
-                 ex);
+        snprintf(why, why_size, "%s '%s' contains a space; give one host name or address", key, ex);
         return -1;
     }
     return 0;
+}
+
+int inv_ans_var_setting(const char *key)
+{
+    for (size_t i = 0; i < N_VARS; i++) {
+        if (strcmp(key, var_names[i]) == 0) {
+            return (int)var_settings[i];
+        }
+    }
+    return -1;
 }
 
 int inv_ans_classify_var(const char *key, const char *value, char *why, size_t why_size)
@@ -107,8 +115,7 @@ static int find_port_colon(char *pattern, const char *ex, char **start, char **c
         if (close[1] == ':') {
             *colon = close + 1;
         } else if (close[1] != '\0') {
-            snprintf(why, why_size, "unexpected text after ']' in '%s'; write [address]:port",
-                     ex);
+            snprintf(why, why_size, "unexpected text after ']' in '%s'; write [address]:port", ex);
             return -1;
         }
         return 0;
@@ -133,8 +140,7 @@ static int find_port_colon(char *pattern, const char *ex, char **start, char **c
     return 0;
 }
 
-int inv_ans_split_pattern(char *pattern, char **name, const char **port, char *why,
-                          size_t why_size)
+int inv_ans_split_pattern(char *pattern, char **name, const char **port, char *why, size_t why_size)
 {
     char ex[INV_EXCERPT_SIZE];
     char *colon, *start;
@@ -144,8 +150,7 @@ int inv_ans_split_pattern(char *pattern, char **name, const char **port, char *w
     inv_excerpt(pattern, strlen(pattern), ex);
     if (strchr(pattern, '@') != NULL) {
         snprintf(why, why_size,
-                 "'%s': an Ansible host name has no user part; write the user as ansible_user=",
-                 ex);
+                 "'%s': an Ansible host name has no user part; set the user with ansible_user", ex);
         return -1;
     }
     if (find_port_colon(pattern, ex, &start, &colon, why, why_size) < 0) {

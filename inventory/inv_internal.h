@@ -220,6 +220,7 @@ struct inv_ans_group {
     int ref_line;    /* first line that named g before any declaration, for the error */
     int ref_is_vars; /* ref_line is a [g:vars] header (else a :children entry) */
     size_t ref_parent;
+    int ref_column;    /* YAML: column of ref_line's entry (0 for INI) */
     int depth;         /* longest chain of :children from 'all' (all is 0) */
     int priority;      /* ansible_group_priority, 1 by default */
     size_t *ancestors; /* the group and every group above it, filled on demand */
@@ -274,6 +275,9 @@ int inv_ans_set_value(struct inv_ans_value *v, const char *text, int line);
 /* Checks the value v of a variable that sets setting (key is its name, for the message).
  * Returns 0, or -1 with a "what is wrong; what to do" message in why. */
 int inv_ans_check_value(const char *key, int setting, const char *v, char *why, size_t why_size);
+/* Returns the setting (enum inv_ans_setting) the variable called key sets, or -1 when fleetscan
+ * does not read it. */
+int inv_ans_var_setting(const char *key);
 /* Classifies key=value: returns the setting it sets (enum inv_ans_setting), -1 for a variable
  * fleetscan ignores, or -2 with a message in why for a misspelling of a variable fleetscan
  * reads (one or two edits away) or a bad value. */

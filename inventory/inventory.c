@@ -19,9 +19,11 @@
  * stays far below this, and reading a mistaken path (a disk image, /dev/zero) must end. */
 #define MAX_FILE_BYTES (1024UL * 1024 * 1024)
 
-/* Formats in detection order: the first whose detect() says yes reads the file. The plain list
- * accepts anything, so it comes last. */
+/* Formats in detection order: the first whose detect() says yes reads the file. YAML comes
+ * first because a YAML flow sequence ("[a, b]") would look like an INI section header; the
+ * plain list accepts anything, so it comes last. */
 static const struct inv_format *const formats[] = {
+    &inv_format_ansible_yaml,
     &inv_format_ansible_ini,
     &inv_format_plain,
 };

@@ -1,9 +1,10 @@
 /*
  * inventory: turns an inventory file into a list of scan targets.
  *
- * Two formats are understood and told apart automatically:
+ * Three formats are understood and told apart automatically:
  *   - the plain list: one host per line, "[user@]address[:port] [key=value ...]";
- *   - an Ansible INI inventory: [group], [group:vars], [group:children], host ranges.
+ *   - an Ansible INI inventory: [group], [group:vars], [group:children], host ranges;
+ *   - an Ansible YAML inventory: all: / hosts: / vars: / children:, the same ranges.
  * See docs/inventory.md for the full grammar.
  *
  * The inventory owns every target and every string inside it; fs_inventory_free() releases
@@ -32,7 +33,7 @@ struct fs_target {
 
 struct fs_inventory {
     char *path;         /* the file as given on the command line */
-    const char *format; /* "plain" or "ansible-ini" (static string) */
+    const char *format; /* "plain", "ansible-ini" or "ansible-yaml" (static) */
     struct fs_target *targets;
     size_t n_targets;
 };
