@@ -125,9 +125,8 @@ static int is_null(const yaml_node_t *n)
  */
 static int check_tag(struct yaml_reader *r, const yaml_node_t *n)
 {
-    static const char *const fine[] = {YAML_STR_TAG,   YAML_INT_TAG, YAML_NULL_TAG,
-                                       YAML_BOOL_TAG,  YAML_FLOAT_TAG, YAML_SEQ_TAG,
-                                       YAML_MAP_TAG,   "!unsafe"};
+    static const char *const fine[] = {YAML_STR_TAG,   YAML_INT_TAG, YAML_NULL_TAG, YAML_BOOL_TAG,
+                                       YAML_FLOAT_TAG, YAML_SEQ_TAG, YAML_MAP_TAG,  "!unsafe"};
     char ex[INV_EXCERPT_SIZE];
     const char *tag = (const char *)n->tag;
 
@@ -246,8 +245,9 @@ static int read_vars(struct yaml_reader *r, const yaml_node_t *n, struct inv_ans
                        owner, kind(n));
     }
     if (depth > MAX_NESTING) {
-        return fail_at(r, n, "merge keys ('<<') nest more than %d deep; check for an alias that "
-                             "contains itself",
+        return fail_at(r, n,
+                       "merge keys ('<<') nest more than %d deep; check for an alias that "
+                       "contains itself",
                        MAX_NESTING);
     }
     for (p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
@@ -425,9 +425,8 @@ static int group_name(struct yaml_reader *r, const yaml_node_t *key, size_t pare
         return fail_at(r, key,
                        "'all' cannot be a child group; every group is already inside 'all'");
     }
-    if (parent == NO_GROUP &&
-        (strcmp(name, "hosts") == 0 || strcmp(name, "vars") == 0 ||
-         strcmp(name, "children") == 0)) {
+    if (parent == NO_GROUP && (strcmp(name, "hosts") == 0 || strcmp(name, "vars") == 0 ||
+                               strcmp(name, "children") == 0)) {
         return fail_at(r, key,
                        "'%s:' at the top level; the top level holds groups: indent it under "
                        "'all:'",
@@ -596,8 +595,7 @@ static int syntax_error(struct yaml_reader *r, const yaml_parser_t *p)
         return nomem(r);
     }
     if (p->context != NULL) {
-        snprintf(ctx, sizeof(ctx), " (%s at line %d)", p->context,
-                 (int)p->context_mark.line + 1);
+        snprintf(ctx, sizeof(ctx), " (%s at line %d)", p->context, (int)p->context_mark.line + 1);
     }
     if (p->error == YAML_COMPOSER_ERROR && strstr(problem, "undefined alias") != NULL) {
         hint = "define the anchor (&name) before the alias (*name) that uses it";
@@ -605,8 +603,8 @@ static int syntax_error(struct yaml_reader *r, const yaml_parser_t *p)
         hint = "YAML cannot be indented with tabs; indent with spaces";
     }
     return inv_fail_at(r->err, r->src->path, (int)p->problem_mark.line + 1,
-                       (int)p->problem_mark.column + 1, "YAML syntax error: %s%s; %s", problem,
-                       ctx, hint);
+                       (int)p->problem_mark.column + 1, "YAML syntax error: %s%s; %s", problem, ctx,
+                       hint);
 }
 
 /* Reads the one document of the file: a mapping whose keys are groups. */

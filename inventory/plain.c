@@ -60,7 +60,7 @@ static int read_port(struct plain_reader *r, const char *field, const char *p, i
     if (p[1] == '\0') {
         return fail(r,
                     "'%s' ends with ':' but no port follows; write host:PORT with a port from 1 "
-                    "to 65535 (a YAML inventory is not supported: convert it to INI)",
+                    "to 65535",
                     inv_excerpt(field, strlen(field), ex));
     }
     if (rc == -2) {

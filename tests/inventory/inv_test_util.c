@@ -64,11 +64,15 @@ void inv_test_expect_targets(const char *path, const char *text, size_t len, con
     fs_inventory_free(inv);
 }
 
-void inv_test_assert_message(const char *message, const char *path, int line, const char *phrase)
+/* Checks message against "PATH:LINE:COLUMN: " (column > 0), "PATH:LINE: " or "PATH: ". */
+static void assert_message_at(const char *message, const char *path, int line, int column,
+                              const char *phrase)
 {
     char prefix[512];
 
-    if (line > 0) {
+    if (line > 0 && column > 0) {
+        snprintf(prefix, sizeof(prefix), "%s:%d:%d: ", path, line, column);
+    } else if (line > 0) {
         snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
     } else {
         snprintf(prefix, sizeof(prefix), "%s: ", path);
@@ -83,8 +87,19 @@ void inv_test_assert_message(const char *message, const char *path, int line, co
     }
 }
 
+void inv_test_assert_message(const char *message, const char *path, int line, const char *phrase)
+{
+    assert_message_at(message, path, line, 0, phrase);
+}
+
 void inv_test_expect_error(const char *path, const char *text, size_t len, int line,
                            const char *phrase)
+{
+    inv_test_expect_error_at(path, text, len, line, 0, phrase);
+}
+
+void inv_test_expect_error_at(const char *path, const char *text, size_t len, int line, int column,
+                              const char *phrase)
 {
     struct fs_inventory *inv = (struct fs_inventory *)&inv; /* must be reset to NULL */
     struct fs_inventory_error err;
@@ -97,5 +112,5 @@ void inv_test_expect_error(const char *path, const char *text, size_t len, int l
     }
     assert_null(inv);
     assert_non_null(memchr(err.text, '\0', sizeof(err.text)));
-    inv_test_assert_message(err.text, path, line, phrase);
+    assert_message_at(err.text, path, line, column, phrase);
 }

@@ -41,6 +41,13 @@ void inv_test_expect_error(const char *path, const char *text, size_t len, int l
 /* Asserts that message starts with "PATH:LINE: " (or "PATH: " for line 0) and holds phrase. */
 void inv_test_assert_message(const char *message, const char *path, int line, const char *phrase);
 
+/*
+ * Same as inv_test_expect_error for messages that also name a column: the message must start
+ * with "PATH:LINE:COLUMN: " and contain phrase.
+ */
+void inv_test_expect_error_at(const char *path, const char *text, size_t len, int line, int column,
+                              const char *phrase);
+
 /* Upper bound for the expected-target arrays of the tables. */
 #define INV_TEST_MAX_TARGETS 16
 

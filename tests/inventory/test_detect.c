@@ -1,5 +1,6 @@
 /*
- * Format detection: which reader a file goes to, decided from its content alone.
+ * Format detection: which reader a file goes to, decided from its name (.yml, .yaml) or else
+ * from its content.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,7 +31,44 @@ static const struct detect_case cases[] = {
     {"a commented ansible_ variable", "h tags=x  # ansible_port=1\n", "plain"},
     {"ansible_ inside a value", "h name=ansible_x tags=ansible_port=1\n", "plain"},
     {"ansible_ without '='", "ansible_box\n", "plain"},
+    {"a YAML mapping key", "all:\n  hosts:\n    h:\n", "ansible-yaml"},
+    {"a YAML key after comments", "# fleet\n\nweb:   # the web group\n  hosts: h\n",
+     "ansible-yaml"},
+    {"a YAML document marker", "---\nall:\n  hosts: h\n", "ansible-yaml"},
+    {"a YAML directive", "%YAML 1.1\n---\nall:\n  hosts: h\n", "ansible-yaml"},
+    {"a YAML flow mapping", "{all: {hosts: h}}\n", "ansible-yaml"},
+    {"host:port is not a YAML key", "h1:2222\nh2\n", "plain"},
+    {"an IPv6 address ending in '::' is not a YAML key", "fe80::\n", "plain"},
+    {"a key after a first host line does not count", "h1\nall:2\n", "plain"},
 };
+
+/* The name decides first: .yml and .yaml (any case) are YAML whatever the file holds. */
+static const struct {
+    const char *path;
+    const char *text;
+    const char *format;
+} named[] = {
+    {"hosts.yml", "  all:\n    hosts: h1\n", "ansible-yaml"},
+    {"site/Hosts.YAML", "  all:\n    hosts: h1\n", "ansible-yaml"},
+    {"inv.yml/hosts", "h1\n", "plain"},
+    {"hosts.ini", "[web]\nh\n", "ansible-ini"},
+};
+
+static void test_detection_by_name(void **state)
+{
+    (void)state;
+    for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+        struct fs_inventory *inv = NULL;
+        struct fs_inventory_error err;
+
+        if (fs_inventory_parse(named[i].path, named[i].text, strlen(named[i].text), &inv, &err) !=
+            0) {
+            fail_msg("%s: unexpected error %s", named[i].path, err.text);
+        }
+        assert_string_equal(inv->format, named[i].format);
+        fs_inventory_free(inv);
+    }
+}
 
 static void test_detection(void **state)
 {
@@ -66,6 +104,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_detection),
+        cmocka_unit_test(test_detection_by_name),
         cmocka_unit_test(test_format_changes_meaning),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

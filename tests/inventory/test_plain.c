@@ -76,7 +76,6 @@ static const struct bad_case bad[] = {
     {"h:ssh\n", 1, "port 'ssh' is not a number"},
     {"h port=-1\n", 1, "port '-1' is not a number"},
     {"a\nb\nh:\n", 3, "'h:' ends with ':' but no port follows"},
-    {"all:\n  hosts:\n", 1, "YAML inventory is not supported"},
     {"u@h:22 port=23\n", 1, "port given twice: 22 after ':' and port=23"},
     {"alice@h user=bob\n", 1, "user given twice: 'alice' before '@' and user=bob"},
     {"a\nb\na\n", 3, "host name 'a' is already used on line 1"},
