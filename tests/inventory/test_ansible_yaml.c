@@ -112,15 +112,16 @@ struct good_case {
 
 /* Targets are "name|address|port|user|identities|tags|line". */
 static const struct good_case good[] = {
-    {"hosts with no value, ungrouped under all", "all:\n  hosts:\n    a:\n    b: ~\n    c: {}\n",
+    {"hosts with no value, ungrouped under all",
+     "all:\n  hosts:\n    a:\n    b: ~\n    c: {}\n",
      {"a|a|0|-||-|3", "b|b|0|-||-|4", "c|c|0|-||-|5"}},
     {"a single name instead of a mapping, as Ansible allows",
      "all:\n  children:\n    web:\n      hosts: w1\n    prod:\n      children: web\n",
      {"w1|w1|0|-||prod,web|4"}},
     {"a top-level group other than all", "web:\n  hosts:\n    w1:\n", {"w1|w1|0|-||web|3"}},
-    {"an empty top-level group is fine", "spare:\nweb:\n  hosts:\n    w1:\n",
-     {"w1|w1|0|-||web|4"}},
-    {"ungrouped as a child of all", "all:\n  children:\n    ungrouped:\n      hosts:\n        u:\n",
+    {"an empty top-level group is fine", "spare:\nweb:\n  hosts:\n    w1:\n", {"w1|w1|0|-||web|4"}},
+    {"ungrouped as a child of all",
+     "all:\n  children:\n    ungrouped:\n      hosts:\n        u:\n",
      {"u|u|0|-||-|5"}},
     {"a group defined after it is named as a child",
      "all:\n  children:\n    prod:\n      children:\n        web:\n    web:\n      hosts:\n"
@@ -133,19 +134,23 @@ static const struct good_case good[] = {
      "%YAML 1.1\n---\n# fleet\nall:\n  hosts:\n    'h1':\n      ansible_user: \"o ps\"\n"
      "      ansible_port: '2222'\n...\n",
      {"h1|h1|2222|o ps||-|6"}},
-    {"flow style", "{all: {hosts: {a: {ansible_port: 22}, b: null}}}\n",
+    {"flow style",
+     "{all: {hosts: {a: {ansible_port: 22}, b: null}}}\n",
      {"a|a|22|-||-|1", "b|b|0|-||-|1"}},
     {"other variables are ignored, lists, mappings and !vault included",
      "all:\n  vars:\n    ntp: [a, b]\n    become: {x: 1}\n    ansible_become_password: !vault |\n"
      "      $ANSIBLE_VAULT;1.1;AES256\n      6162\n  hosts:\n    h:\n      http_port: 80\n",
      {"h|h|0|-||-|9"}},
     {"standard tags and !unsafe keep the text",
-     "all:\n  hosts:\n    h:\n      ansible_port: !!int 2200\n      ansible_user: !unsafe '{{x}}'\n",
+     "all:\n  hosts:\n    h:\n      ansible_port: !!int 2200\n      ansible_user: !unsafe "
+     "'{{x}}'\n",
      {"h|h|2200|{{x}}||-|3"}},
     {"host:port in the key; ansible_port beneath it wins, as in Ansible",
      "all:\n  hosts:\n    a:2200:\n    b:2200:\n      ansible_port: 22\n",
      {"a|a|2200|-||-|3", "b|b|22|-||-|4"}},
-    {"CR LF line ends and a byte order mark", "\xEF\xBB\xBF" "all:\r\n  hosts:\r\n    h:\r\n",
+    {"CR LF line ends and a byte order mark",
+     "\xEF\xBB\xBF"
+     "all:\r\n  hosts:\r\n    h:\r\n",
      {"h|h|0|-||-|3"}},
 };
 
@@ -178,12 +183,14 @@ static const struct bad_case bad[] = {
     {"all:\n  children:\n    - web\n", 3, 5, "the children of group 'all' are a list"},
     {"- a\n- b\n", 1, 1, "the inventory is a YAML list, not a mapping of groups"},
     {"hosts:\n  web1:\n", 1, 1, "'hosts:' at the top level; the top level holds groups"},
-    {"all:\n  host:\n    web1:\n", 2, 3, "unknown key 'host' in group 'all'; did you mean 'hosts'?"},
+    {"all:\n  host:\n    web1:\n", 2, 3,
+     "unknown key 'host' in group 'all'; did you mean 'hosts'?"},
     {"all:\n  hosts:\n    h:\n  colour: red\n", 4, 3, "unknown key 'colour' in group 'all'"},
     {"all:\n  children:\n    web: [a]\n", 3, 10, "group 'web' holds a list"},
     {"all:\n  hosts:\n    web1: [a]\n", 3, 11, "the variables of host 'web1' are a list"},
     {"all:\n  hosts:\n    web1: x\n", 3, 11, "the variables of host 'web1' are a single value"},
-    {"all:\n  vars: x\n  hosts:\n    h:\n", 2, 9, "the variables of group 'all' are a single value"},
+    {"all:\n  vars: x\n  hosts:\n    h:\n", 2, 9,
+     "the variables of group 'all' are a single value"},
     {"all:\n  hosts:\n    web1 ansible_host=1.2.3.4:\n", 3, 5, "contains a space"},
     {"all:\n  hosts:\n    ? [a]\n", 3, 7, "a list is used as a host name"},
     {"all:\n  hosts:\n    h:\n  children:\n    all:\n", 5, 5, "'all' cannot be a child group"},
@@ -191,8 +198,9 @@ static const struct bad_case bad[] = {
     /* groups */
     {"all:\n  hosts:\n    h:\n  children:\n    prod:\n      children:\n        wbe:\n    web:\n"
      "      hosts:\n        w:\n",
-     7, 9, "children of 'prod' names group 'wbe', which is defined nowhere in the file; did you "
-           "mean 'web'?"},
+     7, 9,
+     "children of 'prod' names group 'wbe', which is defined nowhere in the file; did you "
+     "mean 'web'?"},
     {"all:\n  hosts:\n    h:\n  children:\n    prod:\n      children:\n        staging:\n", 7, 9,
      "write 'staging: {}' for a group that is empty on purpose"},
     {"all:\n  children:\n    a:\n      children:\n        b:\n          hosts:\n            h:\n"
@@ -202,7 +210,8 @@ static const struct bad_case bad[] = {
     /* values, as the INI reader checks them */
     {"all:\n  hosts:\n    h:\n      ansible_port: 70000\n", 4, 21,
      "ansible_port 70000 is out of range; use a port from 1 to 65535"},
-    {"all:\n  hosts:\n    h:\n      ansible_port: ssh\n", 4, 21, "ansible_port 'ssh' is not a number"},
+    {"all:\n  hosts:\n    h:\n      ansible_port: ssh\n", 4, 21,
+     "ansible_port 'ssh' is not a number"},
     {"all:\n  hosts:\n    h:\n      ansible_port: 022\n", 4, 21, "leading zero"},
     {"all:\n  hosts:\n    h:2200x:\n", 3, 5, "port '2200x' is not a number"},
     {"all:\n  hosts:\n    'h:':\n", 3, 5, "ends with ':' but no port follows"},
@@ -219,8 +228,8 @@ static const struct bad_case bad[] = {
     {"all:\n  hosts:\n    h[01:100]:\n", 3, 5, "pads its start to 2 digits but not its end"},
     {"all:\n  hosts:\n    h[0:999999][0:9]:\n", 3, 5, "more hosts than the limit of 1000000"},
     /* tags */
-    {"all:\n  hosts:\n    h:\n      ansible_user: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n",
-     4, 21, "encrypted values (!vault) are not supported"},
+    {"all:\n  hosts:\n    h:\n      ansible_user: !vault |\n        $ANSIBLE_VAULT;1.1;AES256\n", 4,
+     21, "encrypted values (!vault) are not supported"},
     {"all:\n  hosts: !hosts\n    h:\n", 2, 10, "YAML tag '!hosts' is not understood"},
     /* nothing to scan */
     {"", 0, 0, "no hosts found; list hosts under a group's hosts:"},
@@ -252,8 +261,10 @@ static void test_extension_decides(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_targets_as_ini), cmocka_unit_test(test_precedence_values),
-        cmocka_unit_test(test_good),                cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_same_targets_as_ini),
+        cmocka_unit_test(test_precedence_values),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_errors),
         cmocka_unit_test(test_extension_decides),
     };
     return cmocka_run_group_tests(tests, inv_test_set_home, NULL);
