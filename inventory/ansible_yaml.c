@@ -204,8 +204,12 @@ static int read_var(struct yaml_reader *r, const yaml_node_t *k, const yaml_node
         return -1;
     }
     if (v->type != YAML_SCALAR_NODE) {
-        return fail_at(r, v, "%s holds a %s; give it one value, e.g. %s", key, kind(v),
-                       setting == INV_ANS_PORT ? "2222" : "ops");
+        static const char *const example[INV_ANS_COUNT] = {
+            [INV_ANS_HOST] = "10.0.0.5",         [INV_ANS_PORT] = "2222",   [INV_ANS_USER] = "ops",
+            [INV_ANS_KEY] = "~/.ssh/id_ed25519", [INV_ANS_PRIORITY] = "10",
+        };
+        return fail_at(r, v, "%s holds a %s; give it one value, e.g. %s: %s", key, kind(v), key,
+                       example[setting]);
     }
     text = is_null(v) ? "" : (const char *)v->data.scalar.value;
     /* YAML 1.1, which Ansible reads, takes 022 for the octal number 18. */

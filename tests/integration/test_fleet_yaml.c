@@ -89,8 +89,8 @@ static void scan(const struct fleet_workdir *w, const char *name, const char *ou
                  struct fleet_run *r)
 {
     char inv[600], dir[600];
-    const char *args[] = {"scan", "-o", dir, "--known-hosts", fleet_var("KNOWN_HOSTS"), "-q", inv,
-                          NULL};
+    const char *args[] = {"scan", "-o", dir, "--known-hosts", fleet_var("KNOWN_HOSTS"),
+                          "-q",   inv,  NULL};
 
     snprintf(inv, sizeof inv, "%s", fleet_path(w, name));
     snprintf(dir, sizeof dir, "%s", fleet_path(w, out));
@@ -143,8 +143,8 @@ static void expect_host(const struct fleet_report *rep, const char *name, const 
 static void test_yaml_inventory_scan(void **state)
 {
     struct fleet_case *c = *state;
-    static const char *const order[] = {"pi-zero",        "raspbian",      "ubuntu",
-                                        "yocto-dropbear", "ubuntu-refused"};
+    static const char *const order[] = {"pi-zero", "raspbian", "ubuntu", "yocto-dropbear",
+                                        "ubuntu-refused"};
     int ubuntu = fleet_port("ubuntu-1804-amd64-moby");
 
     write_inventories(&c->work);
