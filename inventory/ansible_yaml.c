@@ -318,7 +318,7 @@ static int add_host(void *ctx, const char *name)
 static int read_host(struct yaml_reader *r, size_t group, const yaml_node_t *k,
                      const yaml_node_t *v)
 {
-    char why[sizeof(r->err->text)], owner[INV_EXCERPT_SIZE + 8];
+    char why[sizeof(r->err->text)], ex[INV_EXCERPT_SIZE], owner[INV_EXCERPT_SIZE + 8];
     struct inv_ans_value vars[INV_ANS_COUNT] = {{0}};
     const char *text = key_text(r, k, "host name");
     char *pattern = NULL, *name;
@@ -327,13 +327,13 @@ static int read_host(struct yaml_reader *r, size_t group, const yaml_node_t *k,
     if (text == NULL || (pattern = strdup(text)) == NULL) {
         return text == NULL ? -1 : nomem(r);
     }
-    snprintf(owner, sizeof(owner), "host '%s'", inv_excerpt(text, strlen(text), why));
+    snprintf(owner, sizeof(owner), "host '%s'", inv_excerpt(text, strlen(text), ex));
     /* Usually an INI line pasted into YAML: "web1 ansible_host=10.0.0.1:". */
     if (strpbrk(text, " \t") != NULL) {
         fail_at(r, k,
                 "host name '%s' contains a space; write one host per key and its variables "
                 "beneath it as 'name: value'",
-                inv_excerpt(text, strlen(text), why));
+                ex);
         goto out;
     }
     if (inv_ans_split_pattern(pattern, &name, &r->alias_port, why, sizeof(why)) < 0) {
@@ -363,6 +363,44 @@ out:
     return rc;
 }
 
+/*
+ * Refuses a mapping that names the same key twice. YAML keeps only the last of them, so
+ * Ansible would silently forget the hosts or groups of the first; reading both would scan
+ * what Ansible does not. Called on every mapping of the structure (not on variables, where
+ * the last value wins in both).
+ */
+static int check_unique_keys(struct yaml_reader *r, const yaml_node_t *n)
+{
+    struct inv_names seen = {0};
+    char ex[INV_EXCERPT_SIZE];
+    int rc = 0;
+
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start;
+         p < n->data.mapping.pairs.top && rc == 0; p++) {
+        const yaml_node_t *k = node(r, p->key);
+        const char *text;
+        size_t first;
+        int put;
+
+        if (k->type != YAML_SCALAR_NODE) {
+            continue;
+        }
+        text = (const char *)k->data.scalar.value;
+        put = inv_names_put(&seen, text, (size_t)(p - n->data.mapping.pairs.start), &first);
+        if (put < 0) {
+            rc = nomem(r);
+        } else if (put == 1) {
+            const yaml_node_t *k1 = node(r, n->data.mapping.pairs.start[first].key);
+            rc = fail_at(r, k,
+                         "'%s' is written twice in this mapping (first on line %d); YAML keeps "
+                         "only the last one, so merge the two into one",
+                         inv_excerpt(text, strlen(text), ex), (int)k1->start_mark.line + 1);
+        }
+    }
+    inv_names_free(&seen);
+    return rc;
+}
+
 /* Reads the hosts: of group g. Like Ansible, a single name stands for a mapping of one host. */
 static int read_hosts(struct yaml_reader *r, size_t g, const yaml_node_t *n)
 {
@@ -377,6 +415,9 @@ static int read_hosts(struct yaml_reader *r, size_t g, const yaml_node_t *n)
                        "the hosts of group '%s' are a list; write each host as a mapping key "
                        "ending in ':' ('web1:', not '- web1')",
                        r->m->groups[g].name);
+    }
+    if (check_unique_keys(r, n) < 0) {
+        return -1;
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         if (read_host(r, g, node(r, p->key), node(r, p->value)) < 0) {
@@ -400,6 +441,9 @@ static int read_children(struct yaml_reader *r, size_t g, const yaml_node_t *n, 
                        "the children of group '%s' are a list; write each child group as a "
                        "mapping key ending in ':' ('web:', not '- web')",
                        r->m->groups[g].name);
+    }
+    if (check_unique_keys(r, n) < 0) {
+        return -1;
     }
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; p++) {
         if (read_group(r, node(r, p->key), node(r, p->value), g, depth + 1) < 0) {
@@ -526,7 +570,7 @@ static int read_group(struct yaml_reader *r, const yaml_node_t *key, const yaml_
                        grp->name, kind(value));
     }
     grp->declared = 1;
-    return read_sections(r, g, value, depth);
+    return check_unique_keys(r, value) < 0 ? -1 : read_sections(r, g, value, depth);
 }
 
 /* Fails on the first (lowest line) group named only as an empty child entry and defined
@@ -627,6 +671,9 @@ static int read_document(struct yaml_reader *r)
                        "the inventory is a YAML %s, not a mapping of groups; start it with "
                        "'all:' and list hosts under 'all:' 'hosts:'",
                        kind(root));
+    }
+    if (check_unique_keys(r, root) < 0) {
+        return -1;
     }
     for (yaml_node_pair_t *p = root->data.mapping.pairs.start; p < root->data.mapping.pairs.top;
          p++) {

@@ -141,6 +141,9 @@ static const struct good_case good[] = {
      "all:\n  vars:\n    ntp: [a, b]\n    become: {x: 1}\n    ansible_become_password: !vault |\n"
      "      $ANSIBLE_VAULT;1.1;AES256\n      6162\n  hosts:\n    h:\n      http_port: 80\n",
      {"h|h|0|-||-|9"}},
+    {"a variable written twice: the last wins, as in Ansible",
+     "all:\n  hosts:\n    h:\n      ansible_port: 1\n      ansible_port: 2\n",
+     {"h|h|2|-||-|3"}},
     {"standard tags and !unsafe keep the text",
      "all:\n  hosts:\n    h:\n      ansible_port: !!int 2200\n      ansible_user: !unsafe "
      "'{{x}}'\n",
@@ -195,6 +198,12 @@ static const struct bad_case bad[] = {
     {"all:\n  hosts:\n    ? [a]\n", 3, 7, "a list is used as a host name"},
     {"all:\n  hosts:\n    h:\n  children:\n    all:\n", 5, 5, "'all' cannot be a child group"},
     {"all:\n  children:\n    'we b':\n", 3, 5, "'we b' is not a valid group name"},
+    {"all:\n  hosts:\n    a:\n    b:\n    a:\n      ansible_port: 22\n", 5, 5,
+     "'a' is written twice in this mapping (first on line 3); YAML keeps only the last one"},
+    {"all:\n  hosts:\n    a:\n  hosts:\n    b:\n", 4, 3, "'hosts' is written twice"},
+    {"all:\n  children:\n    web: {hosts: a}\n    web: {hosts: b}\n", 4, 5,
+     "'web' is written twice"},
+    {"all:\n  hosts: a\nall:\n  hosts: b\n", 3, 1, "'all' is written twice"},
     /* groups */
     {"all:\n  hosts:\n    h:\n  children:\n    prod:\n      children:\n        wbe:\n    web:\n"
      "      hosts:\n        w:\n",
