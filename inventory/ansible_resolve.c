@@ -1,5 +1,5 @@
 /*
- * ansible_resolve.c: turns the model of an Ansible INI file into targets.
+ * ansible_resolve.c: turns the model of an Ansible inventory (INI or YAML) into targets.
  *
  * Once every line is read, the group graph is checked (every group named in :vars or
  * :children must have a section of its own, and :children must not loop), each group gets

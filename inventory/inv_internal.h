@@ -182,7 +182,8 @@ typedef int (*inv_range_fn)(void *ctx, const char *name);
 int inv_range_expand(const char *pattern, size_t max_hosts, inv_range_fn fn, void *ctx,
                      char *why_buf, size_t why_size);
 
-/* ---- Ansible INI model (ansible_ini.c fills it, ansible_resolve.c turns it into targets) ---- */
+/* ---- Ansible model (ansible_ini.c and ansible_yaml.c fill it, ansible_resolve.c turns it into
+ * targets) ---- */
 
 /* The variables fleetscan reads, whatever spelling set them (ansible_ssh_host and ansible_host
  * both set INV_ANS_HOST). */
@@ -237,7 +238,7 @@ struct inv_ans_host {
     int line; /* first line naming the host */
 };
 
-/* Everything an Ansible INI file says. Group 0 is 'all', group 1 'ungrouped'. */
+/* Everything an Ansible inventory (INI or YAML) says. Group 0 is 'all', group 1 'ungrouped'. */
 struct inv_ans_model {
     struct inv_ans_group *groups;
     size_t n_groups, cap_groups;
