@@ -112,7 +112,8 @@ static void assert_dir_holds(const char *dir, const char *const *names)
     assert_int_equal(seen, want);
 }
 
-static const char *const report_files[] = {"fleetscan.csv", "fleetscan.json", "summary.csv", NULL};
+static const char *const report_files[] = {"fleetscan.csv", "fleetscan.json", "summary.csv",
+                                           "report.html", NULL};
 
 static void test_creates_directory_and_files(void **state)
 {
