@@ -190,8 +190,8 @@ static void put_chart(FILE *f, const char *id, const char *title, const char *co
         put_text(f, bars[i].label);
         fprintf(f, "</text><rect class=\"v-");
         put_text(f, bars[i].css != NULL ? bars[i].css : "other");
-        fprintf(f, "\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"></rect>", CHART_LABEL_W,
-                y + 2, w > 0 ? w : 1, CHART_ROW_H - 6);
+        fprintf(f, "\" x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\"></rect>", CHART_LABEL_W, y + 2,
+                w > 0 ? w : 1, CHART_ROW_H - 6);
         fprintf(f, "<text x=\"%d\" y=\"%d\">%zu</text></g>\n", CHART_LABEL_W + w + 6, y + 15,
                 bars[i].count);
     }
@@ -200,9 +200,8 @@ static void put_chart(FILE *f, const char *id, const char *title, const char *co
 
 static int put_charts(const struct fs_report *rep, const struct fs_tally *t, FILE *f)
 {
-    struct bar *bars = calloc(MAX_OS_BARS + 1 > FS_DIM_MAX_VALUES ? MAX_OS_BARS + 1
-                                                                  : FS_DIM_MAX_VALUES,
-                              sizeof *bars);
+    struct bar *bars = calloc(
+        MAX_OS_BARS + 1 > FS_DIM_MAX_VALUES ? MAX_OS_BARS + 1 : FS_DIM_MAX_VALUES, sizeof *bars);
     int n;
 
     if (bars == NULL)
@@ -255,11 +254,19 @@ static int tier_rank(enum fs_tier t)
 }
 
 static const char *const table_columns[][2] = {
-    {"name", "Name"},       {"address", "Address"}, {"port", "Port"},
-    {"user", "User"},       {"status", "Status"},   {"os", "OS"},
-    {"os_name", "OS name"}, {"arch", "Arch"},       {"engine", "Engine"},
-    {"engine_support", "Engine support"},           {"tier", "Tier"},
-    {"ready", "Production ready"},                  {"notes", "Notes and errors"},
+    {"name", "Name"},
+    {"address", "Address"},
+    {"port", "Port"},
+    {"user", "User"},
+    {"status", "Status"},
+    {"os", "OS"},
+    {"os_name", "OS name"},
+    {"arch", "Arch"},
+    {"engine", "Engine"},
+    {"engine_support", "Engine support"},
+    {"tier", "Tier"},
+    {"ready", "Production ready"},
+    {"notes", "Notes and errors"},
 };
 
 static int put_row(const struct fs_host_record *r, FILE *f)
@@ -286,8 +293,8 @@ static int put_row(const struct fs_host_record *r, FILE *f)
     put_cell(f, "arch", NULL, fs_arch_class_name(v->arch_class));
     put_cell(f, "engine", NULL, engine);
     put_cell(f, "engine_support", NULL, fs_engine_support_name(v->engine_support));
-    fprintf(f, "<td data-col=\"tier\" data-key=\"%d\" class=\"v-%s\">%s</td>",
-            tier_rank(v->tier), fs_tier_name(v->tier), fs_tier_name(v->tier));
+    fprintf(f, "<td data-col=\"tier\" data-key=\"%d\" class=\"v-%s\">%s</td>", tier_rank(v->tier),
+            fs_tier_name(v->tier), fs_tier_name(v->tier));
     fprintf(f, "<td data-col=\"ready\" class=\"v-%s\">%s</td>", fs_ready_name(v->production_ready),
             fs_ready_name(v->production_ready));
     fputs("<td data-col=\"notes\" class=\"notes\">", f);
@@ -350,8 +357,7 @@ static void put_head(const struct fs_report *rep, const struct fs_tally *t, cons
             "form-action 'none'\">\n",
             nonce);
     fputs("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n", f);
-    fprintf(f, "<title>fleetscan report: %zu host%s</title>\n", t->hosts,
-            t->hosts == 1 ? "" : "s");
+    fprintf(f, "<title>fleetscan report: %zu host%s</title>\n", t->hosts, t->hosts == 1 ? "" : "s");
     fprintf(f, "<style>\n%s</style>\n</head>\n<body>\n<header>\n<h1>fleetscan report</h1>\n",
             fs_html_style);
     if (s != NULL) {

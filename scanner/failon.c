@@ -69,12 +69,14 @@ int fs_fail_on_parse(const char *list, fs_fail_on_mask *mask, char *err, size_t 
         int bit = word_bit(p, len);
 
         if (len == 0) {
-            snprintf(err, errlen, "--fail-on '%s': empty word; expected a comma-separated list of: %s",
-                     list, fs_fail_on_words());
+            snprintf(err, errlen,
+                     "--fail-on '%s': empty word; expected a comma-separated list of: %s", list,
+                     fs_fail_on_words());
             return -1;
         }
         if (bit == -1) {
-            snprintf(err, errlen, "--fail-on: unknown word '%.*s'; expected a comma-separated list of: %s",
+            snprintf(err, errlen,
+                     "--fail-on: unknown word '%.*s'; expected a comma-separated list of: %s",
                      (int)len, p, fs_fail_on_words());
             return -1;
         }

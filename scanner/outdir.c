@@ -37,8 +37,8 @@ char *fs_outdir_expand(const char *pattern, time_t t, char *err, size_t errlen)
 #pragma GCC diagnostic pop
     if (n == 0) {
         snprintf(err, errlen,
-                 "--output '%s': the pattern expands to nothing or to more than %d bytes",
-                 pattern, PATH_MAX - 1);
+                 "--output '%s': the pattern expands to nothing or to more than %d bytes", pattern,
+                 PATH_MAX - 1);
         return NULL;
     }
     out = strdup(buf);
@@ -83,8 +83,7 @@ int fs_outdir_link_latest(const char *pattern, const char *dir, char *err, size_
     while (tlen > 0 && target[tlen - 1] == '/')
         target[--tlen] = '\0';
     if (tlen == 0 || strcmp(target, "latest") == 0) {
-        snprintf(err, errlen, "%s: the output directory cannot be linked as %s/latest", dir,
-                 base);
+        snprintf(err, errlen, "%s: the output directory cannot be linked as %s/latest", dir, base);
         return -1;
     }
     snprintf(link_path, sizeof link_path, "%s/latest", base);
