@@ -70,17 +70,16 @@ static int teardown(void **state)
 
 /* The elements fleetscan itself writes; device text must not add any other. */
 static const char *const allowed_tags[] = {
-    "html",  "head",   "meta",  "title",  "style",  "body",       "header", "h1",    "h2",
-    "p",     "code",   "span",  "section", "figure", "figcaption", "svg",    "g",     "text",
-    "rect",  "div",    "label", "input",  "table",  "thead",      "tbody",  "tr",    "th",
-    "td",    "script", NULL,
+    "html",  "head",  "meta",    "title",  "style",      "body", "header", "h1",   "h2",     "p",
+    "code",  "span",  "section", "figure", "figcaption", "svg",  "g",      "text", "rect",   "div",
+    "label", "input", "table",   "thead",  "tbody",      "tr",   "th",     "td",   "script", NULL,
 };
 
 /* Attributes that make a browser fetch something or run code. */
 static int dangerous_attribute(const char *name, size_t len)
 {
-    static const char *const fetching[] = {"src",    "href",    "xlink:href", "action",
-                                           "srcset", "srcdoc",  "formaction", "poster",
+    static const char *const fetching[] = {"src",    "href",       "xlink:href", "action",
+                                           "srcset", "srcdoc",     "formaction", "poster",
                                            "data",   "background", NULL};
 
     if (len >= 2 && strncasecmp(name, "on", 2) == 0)

@@ -43,18 +43,12 @@ struct match_case {
 
 /* Columns: the hosts of fleet() below; 1 means that host makes the scan fail. */
 static const struct match_case match_cases[] = {
-    {"not-ok", 0, 0, 0, 1, 0},
-    {"unreachable", 0, 0, 0, 1, 0},
-    {"timeout", 0, 0, 0, 0, 0},
-    {"tier2", 0, 1, 0, 0, 0},
-    {"unsupported", 0, 0, 1, 0, 0},
-    {"unreachable,unsupported,tier2", 0, 1, 1, 1, 0},
-    {"tier-unknown", 0, 0, 0, 1, 0},
-    {"tier1", 1, 0, 0, 0, 1},
-    {"engine-missing", 0, 0, 0, 0, 1},
-    {"engine-best-effort", 0, 1, 0, 0, 0},
-    {"not-ready", 0, 1, 1, 0, 1},
-    {"ready-unknown", 0, 0, 0, 1, 0},
+    {"not-ok", 0, 0, 0, 1, 0},         {"unreachable", 0, 0, 0, 1, 0},
+    {"timeout", 0, 0, 0, 0, 0},        {"tier2", 0, 1, 0, 0, 0},
+    {"unsupported", 0, 0, 1, 0, 0},    {"unreachable,unsupported,tier2", 0, 1, 1, 1, 0},
+    {"tier-unknown", 0, 0, 0, 1, 0},   {"tier1", 1, 0, 0, 0, 1},
+    {"engine-missing", 0, 0, 0, 0, 1}, {"engine-best-effort", 0, 1, 0, 0, 0},
+    {"not-ready", 0, 1, 1, 0, 1},      {"ready-unknown", 0, 0, 0, 1, 0},
     {"none", 0, 0, 0, 0, 0},
 };
 
@@ -81,8 +75,7 @@ static void test_words_match_hosts(void **state)
         size_t n = 0;
         for (size_t j = 0; j < 5; j++) {
             if (fs_fail_on_host(m, &h[j]) != want[j])
-                fail_msg("--fail-on %s: host %zu should %s", c->list, j,
-                         want[j] ? "fail" : "pass");
+                fail_msg("--fail-on %s: host %zu should %s", c->list, j, want[j] ? "fail" : "pass");
             n += (size_t)want[j];
         }
         assert_int_equal(fs_fail_on_count(m, h, 5), n);
@@ -128,9 +121,9 @@ static void test_words_accumulate(void **state)
 }
 
 static const char *const bad_lists[] = {
-    "",           "tier3",        "tier2,",       ",tier2",     "tier2,,unsupported",
-    "Tier2",      "none,tier2",   "auth-failed",  " tier2",     "unknown",
-    "not_ok",     "engine",       "ready",        "tier1-",     "unsupported ",
+    "",       "tier3",      "tier2,",      ",tier2", "tier2,,unsupported",
+    "Tier2",  "none,tier2", "auth-failed", " tier2", "unknown",
+    "not_ok", "engine",     "ready",       "tier1-", "unsupported ",
 };
 
 static void test_unknown_words_refused(void **state)
@@ -169,7 +162,7 @@ static void test_advertised_words_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_words_match_hosts),   cmocka_unit_test(test_default_is_not_ok),
+        cmocka_unit_test(test_words_match_hosts),     cmocka_unit_test(test_default_is_not_ok),
         cmocka_unit_test(test_incomplete_scan_fails), cmocka_unit_test(test_words_accumulate),
         cmocka_unit_test(test_unknown_words_refused), cmocka_unit_test(test_advertised_words_parse),
     };
