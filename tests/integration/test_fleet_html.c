@@ -33,8 +33,7 @@ static void fleet_inventory(char *inv, size_t size)
 
     snprintf(kinds, sizeof kinds, "%s", fleet_var("FLEET_KINDS"));
     for (char *k = strtok_r(kinds, " ", &save); k != NULL; k = strtok_r(NULL, " ", &save))
-        n += (size_t)snprintf(inv + n, size - n, "root@127.0.0.1:%d name=%s\n",
-                              fleet_port(k), k);
+        n += (size_t)snprintf(inv + n, size - n, "root@127.0.0.1:%d name=%s\n", fleet_port(k), k);
     n += (size_t)snprintf(inv + n, size - n,
                           "root@127.0.0.1:%s name=dropbear\n"
                           "root@127.0.0.1:%s name=closed\n"
@@ -243,7 +242,8 @@ static void test_page_in_chromium(void **state)
     assert_int_equal(shown_attr(dom), (long)all);
     {
         char want[128];
-        const json_t *status = json_object_get(json_object_get(c->report.json, "summary"), "status");
+        const json_t *status =
+            json_object_get(json_object_get(c->report.json, "summary"), "status");
         snprintf(want, sizeof want, "<span data-total=\"ok\">%lld</span>",
                  (long long)json_integer_value(json_object_get(status, "ok")));
         assert_non_null(strstr(dom, want));
