@@ -66,8 +66,8 @@ static void test_fail_on(void **state)
         if (c->run.status != fc->exit)
             fail_msg("case %zu (%s %s %s %s): exit %d, expected %d; stderr:\n%s", i,
                      fc->args[0] ? fc->args[0] : "", fc->args[1] ? fc->args[1] : "",
-                     fc->args[2] ? fc->args[2] : "", fc->args[3] ? fc->args[3] : "",
-                     c->run.status, fc->exit, c->run.err);
+                     fc->args[2] ? fc->args[2] : "", fc->args[3] ? fc->args[3] : "", c->run.status,
+                     fc->exit, c->run.err);
         if (fc->stderr_has != NULL && strstr(c->run.err, fc->stderr_has) == NULL)
             fail_msg("case %zu: stderr lacks '%s':\n%s", i, fc->stderr_has, c->run.err);
         /* The reports are written whatever the exit status says. */
@@ -265,8 +265,8 @@ static void test_no_stdin_no_prompt(void **state)
     fleet_write_file(inv, hosts);
     snprintf(out, sizeof out, "%s", fleet_path(&c->work, "out"));
 
-    const char *enc_args[] = {"scan", "-o", out, "--known-hosts", fleet_var("KNOWN_HOSTS"),
-                              "-i",   key,  inv, NULL};
+    const char *enc_args[] = {"scan", "-o", out, "--known-hosts", fleet_var("KNOWN_HOSTS"), "-i",
+                              key,    inv,  NULL};
     status = run_with_open_stdin(c, enc_args, 20, &err);
     c->text[0] = err;
     if (status != 2 || strstr(err, "passphrase") == NULL)
