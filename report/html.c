@@ -71,9 +71,11 @@ static void os_label(const struct fs_host_record *r, char *buf, size_t len)
 {
     const struct fs_verdict *v = &r->verdict;
 
+    bool has_version = v->os_version != NULL && v->os_version[0] != '\0';
+
     if (v->os_id != NULL && v->os_id[0] != '\0')
-        snprintf(buf, len, "%s%s%s", v->os_id, v->os_version != NULL ? " " : "",
-                 v->os_version != NULL ? v->os_version : "");
+        snprintf(buf, len, "%s%s%s", v->os_id, has_version ? " " : "",
+                 has_version ? v->os_version : "");
     else
         snprintf(buf, len, "%s", fs_os_family_name(v->os_family));
 }
