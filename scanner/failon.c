@@ -57,9 +57,9 @@ static int word_bit(const char *s, size_t len)
     return -1;
 }
 
-int fs_fail_on_parse(const char *list, fs_fail_on_mask *mask, char *err, size_t errlen)
+int fs_fail_on_parse(const char *list, uint32_t *mask, char *err, size_t errlen)
 {
-    fs_fail_on_mask got = 0;
+    uint32_t got = 0;
     int saw_none = 0, saw_word = 0;
     const char *p = list;
 
@@ -84,7 +84,7 @@ int fs_fail_on_parse(const char *list, fs_fail_on_mask *mask, char *err, size_t 
             saw_none = 1;
         } else {
             saw_word = 1;
-            got |= (fs_fail_on_mask)1 << bit;
+            got |= (uint32_t)1 << bit;
         }
         if (end == NULL)
             break;
@@ -115,15 +115,15 @@ static int word_matches(const struct word *w, const struct fs_host_record *r)
     return 0;
 }
 
-int fs_fail_on_host(fs_fail_on_mask mask, const struct fs_host_record *r)
+int fs_fail_on_host(uint32_t mask, const struct fs_host_record *r)
 {
     for (size_t i = 0; i < N_WORDS; i++)
-        if ((mask & ((fs_fail_on_mask)1 << i)) != 0 && word_matches(&words[i], r))
+        if ((mask & ((uint32_t)1 << i)) != 0 && word_matches(&words[i], r))
             return 1;
     return 0;
 }
 
-size_t fs_fail_on_count(fs_fail_on_mask mask, const struct fs_host_record *hosts, size_t n)
+size_t fs_fail_on_count(uint32_t mask, const struct fs_host_record *hosts, size_t n)
 {
     size_t count = 0;
 
@@ -132,8 +132,8 @@ size_t fs_fail_on_count(fs_fail_on_mask mask, const struct fs_host_record *hosts
     return count;
 }
 
-int fs_fail_on_exit(fs_fail_on_mask mask, bool given, bool complete,
-                    const struct fs_host_record *hosts, size_t n)
+int fs_fail_on_exit(uint32_t mask, bool given, bool complete, const struct fs_host_record *hosts,
+                    size_t n)
 {
     size_t failing = fs_fail_on_count(mask, hosts, n);
 

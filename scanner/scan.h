@@ -40,7 +40,7 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
-    fs_fail_on_mask fail_on;    /* which hosts make the exit status 1 (scanner/failon.h) */
+    uint32_t fail_on;           /* which hosts make the exit status 1 (scanner/failon.h) */
     bool fail_on_given;         /* --fail-on was given */
     const char *output_pattern; /* -o as given when it is a strftime pattern, else NULL */
     char *output_expanded;      /* owned: output_dir when it was expanded from the pattern */

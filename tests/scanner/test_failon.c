@@ -26,9 +26,9 @@ static struct fs_host_record host(enum fs_status s, enum fs_tier t, enum fs_engi
     return rec;
 }
 
-static fs_fail_on_mask parse_ok(const char *list)
+static uint32_t parse_ok(const char *list)
 {
-    fs_fail_on_mask m = 0;
+    uint32_t m = 0;
     char err[2048] = "";
 
     if (fs_fail_on_parse(list, &m, err, sizeof err) != 0)
@@ -69,7 +69,7 @@ static void test_words_match_hosts(void **state)
     fleet(h);
     for (size_t i = 0; i < sizeof match_cases / sizeof match_cases[0]; i++) {
         const struct match_case *c = &match_cases[i];
-        fs_fail_on_mask m = parse_ok(c->list);
+        uint32_t m = parse_ok(c->list);
         int want[5] = {c->tier1_ok, c->tier2_ok, c->unsupported_ok, c->unreachable,
                        c->missing_engine_ok};
         size_t n = 0;
@@ -87,7 +87,7 @@ static void test_words_match_hosts(void **state)
 static void test_default_is_not_ok(void **state)
 {
     struct fs_host_record h[5];
-    fs_fail_on_mask m = 0;
+    uint32_t m = 0;
 
     (void)state;
     fleet(h);
@@ -109,7 +109,7 @@ static void test_incomplete_scan_fails(void **state)
 
 static void test_words_accumulate(void **state)
 {
-    fs_fail_on_mask m = 0;
+    uint32_t m = 0;
     char err[2048];
     struct fs_host_record h[5];
 
@@ -130,7 +130,7 @@ static void test_unknown_words_refused(void **state)
 {
     (void)state;
     for (size_t i = 0; i < sizeof bad_lists / sizeof bad_lists[0]; i++) {
-        fs_fail_on_mask m = 0;
+        uint32_t m = 0;
         char err[2048] = "";
         if (fs_fail_on_parse(bad_lists[i], &m, err, sizeof err) == 0)
             fail_msg("'%s' was accepted", bad_lists[i]);
@@ -138,7 +138,7 @@ static void test_unknown_words_refused(void **state)
     }
     /* The message lists what is allowed. */
     {
-        fs_fail_on_mask m = 0;
+        uint32_t m = 0;
         char err[2048] = "";
         assert_int_equal(fs_fail_on_parse("tier3", &m, err, sizeof err), -1);
         assert_non_null(strstr(err, "'tier3'"));
