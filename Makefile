@@ -10,11 +10,12 @@ DEMO_DIR ?= demo-report
 
 # Debian 12 packages the build, the tests and the demo need.
 PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka-dev libyaml-dev \
-        openssh-server openssh-client dropbear-bin busybox-static clang-format iproute2
+        openssh-server openssh-client dropbear-bin busybox-static clang-format iproute2 \
+        chromium groff-base man-db
 
 SOURCES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps build release test demo format format-check install clean
+.PHONY: all deps build release test demo format format-check install install-docs clean
 
 all: build
 
@@ -55,8 +56,15 @@ format-check:
 	@bad=$$(for f in $(SOURCES); do clang-format --dry-run -Werror $$f >/dev/null 2>&1 || echo $$f; done); \
 	if [ -n "$$bad" ]; then echo "fleetscan: not formatted (run 'make format'):"; echo "$$bad"; exit 1; fi
 
-install: release
+install: release install-docs
 	install -D -m 0755 build-release/scanner/fleetscan $(DESTDIR)$(PREFIX)/bin/fleetscan
+
+# The manual page and the bash completion (tests/docs/check_docs.sh runs this into a scratch
+# DESTDIR).
+install-docs:
+	install -D -m 0644 docs/fleetscan.1 $(DESTDIR)$(PREFIX)/share/man/man1/fleetscan.1
+	install -D -m 0644 docs/completion/fleetscan.bash \
+	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fleetscan
 
 clean:
 	rm -rf $(BUILD) build-release

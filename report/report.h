@@ -6,6 +6,7 @@
  *   fleetscan.csv   one row per inventory host, RFC 4180, UTF-8
  *   fleetscan.json  the whole scan: tool, rules, scan, summary, hosts
  *   summary.csv     dimension,value,hosts
+ *   report.html     a self-contained page with charts and the host table, for people
  * Every file is written to a temporary file in the same directory, flushed, and renamed over
  * the final name, so a reader never sees half a report.
  */
@@ -147,6 +148,8 @@ extern const struct fs_report_writer fs_report_writers[];
 int fs_report_write_csv(const struct fs_report *rep, FILE *f);
 int fs_report_write_json(const struct fs_report *rep, FILE *f);
 int fs_report_write_summary_csv(const struct fs_report *rep, FILE *f);
+/* report.html: charts and a sortable, filterable host table in one file (report/html.c). */
+int fs_report_write_html(const struct fs_report *rep, FILE *f);
 
 /*
  * Builds the JSON document of fleetscan.json (new reference; caller decrefs). NULL on memory

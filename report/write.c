@@ -21,6 +21,7 @@ const struct fs_report_writer fs_report_writers[] = {
     {"csv", "fleetscan.csv", fs_report_write_csv},
     {"json", "fleetscan.json", fs_report_write_json},
     {"summary", "summary.csv", fs_report_write_summary_csv},
+    {"html", "report.html", fs_report_write_html},
     {NULL, NULL, NULL},
 };
 

@@ -3,12 +3,15 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "scanner/outdir.h"
 #include "scanner/probe.h"
 #include "scanner/scan.h"
 
@@ -21,7 +24,9 @@ static const char usage_text[] =
     "\n"
     "Scan options:\n"
     "  -o, --output DIR           reports go here (created if missing; default "
-    "./" FS_DEFAULT_OUTPUT_DIR ")\n"
+    "./" FS_DEFAULT_OUTPUT_DIR ");\n"
+    "                             strftime patterns such as reports/%Y-%m-%d are expanded\n"
+    "                             once, and reports/latest then links to the newest\n"
     "  -l, --user USER            login user where the inventory names none\n"
     "  -i, --identity FILE        private key to offer (repeatable); without it:\n"
     "                             ~/.ssh/id_ed25519, id_ecdsa, id_rsa\n"
@@ -35,10 +40,12 @@ static const char usage_text[] =
     "      --max-output SIZE      probe output kept per host and stream (default 1M; K and M\n"
     "                             suffixes); past it, reading stops and the host is noted\n"
     "  -q, --quiet                no progress line\n"
+    "      --fail-on LIST         findings that make the exit status 1 (default not-ok);\n"
+    "                             e.g. unreachable,unsupported,tier2 (see fleetscan(1))\n"
     "\n"
-    "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv.\n"
-    "Exit status: 0 every host ok; 1 some host not ok; 2 usage or input error (nothing\n"
-    "scanned, no report written); 3 internal or output failure.\n";
+    "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv, DIR/report.html.\n"
+    "Exit status: 0 every host ok; 1 some host not ok (what counts: --fail-on); 2 usage or\n"
+    "input error (nothing scanned, no report written); 3 internal or output failure.\n";
 
 __attribute__((format(printf, 1, 2))) static int usage_error(const char *fmt, ...)
 {
@@ -130,7 +137,14 @@ static int parse_policy(const char *text, enum fs_hostkey_policy *p)
     return 0;
 }
 
-enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_MAX_OUTPUT };
+enum {
+    OPT_KNOWN_HOSTS = 256,
+    OPT_HOSTKEY,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_MAX_OUTPUT,
+    OPT_FAIL_ON
+};
 
 static const struct option scan_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -143,9 +157,40 @@ static const struct option scan_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
+    {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
+
+/* The first --fail-on replaces the default; later ones add their words. */
+static int parse_fail_on(struct fs_scan_options *o, const char *arg)
+{
+    char err[1024];
+
+    if (!o->fail_on_given)
+        o->fail_on = 0;
+    o->fail_on_given = true;
+    if (fs_fail_on_parse(arg, &o->fail_on, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+/* -o reports/%Y-%m-%d: expanded once, now, so every report of this run lands in one place. */
+static int expand_output(struct fs_scan_options *o)
+{
+    char err[PATH_MAX + 128];
+
+    if (!fs_outdir_is_pattern(o->output_dir))
+        return 0;
+    o->output_expanded = fs_outdir_expand(o->output_dir, time(NULL), err, sizeof err);
+    if (o->output_expanded == NULL)
+        return usage_error("%s", err);
+    o->output_pattern = o->output_dir;
+    o->output_dir = o->output_expanded;
+    return 0;
+}
 
 static int add_identity(struct fs_scan_options *o, const char *path)
 {
@@ -186,6 +231,8 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
     case 'q':
         o->quiet = true;
         return 0;
+    case OPT_FAIL_ON:
+        return parse_fail_on(o, arg);
     case 'h':
         fputs(usage_text, stdout);
         return 1;
@@ -218,7 +265,7 @@ int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o)
         return usage_error("--output: empty directory name");
     if (o->connect_timeout_ms > o->timeout_ms)
         o->connect_timeout_ms = o->timeout_ms;
-    return 0;
+    return expand_output(o);
 }
 
 static int cmd_scan(int argc, char **argv)
@@ -233,6 +280,7 @@ static int cmd_scan(int argc, char **argv)
     else if (rc == 1)
         rc = FS_EXIT_OK;
     free(o.identities);
+    free(o.output_expanded);
     return rc;
 }
 

@@ -19,6 +19,7 @@
 
 #include "inventory/inventory.h"
 #include "report/report.h"
+#include "scanner/outdir.h"
 #include "scanner/probe.h"
 #include "scanner/scan.h"
 #include "scanner/scan_internal.h"
@@ -385,9 +386,15 @@ static int write_reports(struct scan *sc, struct fs_scan_info *info, uint64_t t0
         fprintf(stderr, "fleetscan: %s\n", err);
         return FS_EXIT_INTERNAL;
     }
+    if (sc->o->output_pattern != NULL &&
+        fs_outdir_link_latest(sc->o->output_pattern, sc->o->output_dir, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        return FS_EXIT_INTERNAL;
+    }
     fs_report_print_summary(&rep, stdout);
     printf("Reports written to %s/\n", sc->o->output_dir);
-    return sc->not_ok > 0 ? FS_EXIT_NOT_OK : FS_EXIT_OK;
+    return fs_fail_on_exit(sc->o->fail_on, sc->o->fail_on_given, info->complete, sc->records,
+                           sc->inv->n_targets);
 }
 
 static int run_loop(struct scan *sc)
@@ -501,4 +508,5 @@ void fs_scan_options_init(struct fs_scan_options *o)
     o->connect_timeout_ms = FS_DEFAULT_CONNECT_TIMEOUT_MS;
     o->timeout_ms = FS_DEFAULT_TIMEOUT_MS;
     o->output_cap = FS_DEFAULT_OUTPUT_CAP;
+    (void)fs_fail_on_parse(FS_FAIL_ON_DEFAULT, &o->fail_on, NULL, 0);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "scanner/failon.h"
 #include "transport/transport.h"
 
 /* Exit statuses of fleetscan (documented in README). */
@@ -39,6 +40,10 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
+    uint32_t fail_on;           /* which hosts make the exit status 1 (scanner/failon.h) */
+    bool fail_on_given;         /* --fail-on was given */
+    const char *output_pattern; /* -o as given when it is a strftime pattern, else NULL */
+    char *output_expanded;      /* owned: output_dir when it was expanded from the pattern */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);
