@@ -39,6 +39,9 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
+    int shard_index;           /* --shard K/N: K (1..N); 0 when not sharded */
+    int shard_count;           /* N; 0 when not sharded */
+    const char *rescan_failed; /* --rescan-failed PREVIOUS.json, or NULL */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);
