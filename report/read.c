@@ -56,7 +56,7 @@ static int member(struct ctx *c, const json_t *obj, const char *key, const char 
 {
     *out = json_object_get(obj, key);
     if (*out == NULL)
-        return bad(c, "%s'%s' is missing", where, key);
+        return bad(c, "'%s%s' is missing", where, key);
     return 0;
 }
 
@@ -71,11 +71,11 @@ static int text(struct ctx *c, const json_t *obj, const char *key, const char *w
     if (json_is_null(v))
         return 0;
     if (!json_is_string(v))
-        return bad(c, "%s'%s' must be a string or null", where, key);
+        return bad(c, "'%s%s' must be a string or null", where, key);
     if (json_string_length(v) == 0)
         return 0; /* the writers' "not known", which they write as null */
     if (strlen(json_string_value(v)) != json_string_length(v))
-        return bad(c, "%s'%s' contains a NUL character", where, key);
+        return bad(c, "'%s%s' contains a NUL character", where, key);
     *out = strdup(json_string_value(v));
     return *out != NULL ? 0 : no_memory(c);
 }
@@ -91,7 +91,7 @@ static int stamp(struct ctx *c, const json_t *obj, const char *key, const char *
         return -1;
     if (s != NULL && strlen(s) >= size) {
         free(s);
-        return bad(c, "%s'%s' is not a time stamp (expected e.g. 2019-03-30T12:00:00Z)", where,
+        return bad(c, "'%s%s' is not a time stamp (expected e.g. 2019-03-30T12:00:00Z)", where,
                    key);
     }
     if (s != NULL)
@@ -101,8 +101,8 @@ static int stamp(struct ctx *c, const json_t *obj, const char *key, const char *
 }
 
 /* An integer member from lo to hi; null gives null_value. */
-static int integer(struct ctx *c, const json_t *obj, const char *key, const char *where,
-                   int64_t lo, int64_t hi, int64_t null_value, int64_t *out)
+static int integer(struct ctx *c, const json_t *obj, const char *key, const char *where, int64_t lo,
+                   int64_t hi, int64_t null_value, int64_t *out)
 {
     json_t *v;
 
@@ -113,8 +113,8 @@ static int integer(struct ctx *c, const json_t *obj, const char *key, const char
         return 0;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi)
-        return bad(c, "%s'%s' must be a whole number from %lld to %lld", where, key,
-                   (long long)lo, (long long)hi);
+        return bad(c, "'%s%s' must be a whole number from %lld to %lld", where, key, (long long)lo,
+                   (long long)hi);
     *out = json_integer_value(v);
     return 0;
 }
@@ -209,8 +209,8 @@ static int read_host(struct ctx *c, const json_t *h, struct fs_host_record *r)
         return bad(c, "'name' must be a non-empty string");
     c->name = json_string_value(name);
     if (text(c, h, "name", "", &r->name) < 0 || text(c, h, "address", "", &r->address) < 0 ||
-        integer(c, h, "port", "", 1, 65535, 0, &port) < 0 ||
-        text(c, h, "user", "", &r->user) < 0 || word(c, h, "status", FS_DIM_STATUS, &status) < 0 ||
+        integer(c, h, "port", "", 1, 65535, 0, &port) < 0 || text(c, h, "user", "", &r->user) < 0 ||
+        word(c, h, "status", FS_DIM_STATUS, &status) < 0 ||
         text(c, h, "error", "", &r->error) < 0 || read_verdict(c, h, &r->verdict) < 0 ||
         stamp(c, h, "scanned_at", "", r->scanned_at, sizeof r->scanned_at) < 0 ||
         integer(c, h, "duration_ms", "", 0, INT64_MAX, -1, &duration) < 0 ||
@@ -240,8 +240,8 @@ static int read_shard(struct ctx *c, const json_t *scan, size_t n_hosts, struct 
         return bad(c, "scan.shard must be an object or null");
     if (integer(c, shard, "count", "scan.shard.", 1, 1000000, 0, &count) < 0 ||
         integer(c, shard, "index", "scan.shard.", 1, count, 0, &index) < 0 ||
-        integer(c, shard, "inventory_hosts", "scan.shard.", (int64_t)n_hosts,
-                FS_REPORT_MAX_HOSTS, 0, &total) < 0 ||
+        integer(c, shard, "inventory_hosts", "scan.shard.", (int64_t)n_hosts, FS_REPORT_MAX_HOSTS,
+                0, &total) < 0 ||
         member(c, shard, "positions", "scan.shard.", &positions) < 0)
         return -1;
     if (count == 0 || index == 0)
@@ -355,8 +355,8 @@ void fs_report_file_free(struct fs_report_file *f)
     free(f);
 }
 
-int fs_report_from_json(const char *path, const json_t *doc, struct fs_report_file **out,
-                        char *err, size_t errlen)
+int fs_report_from_json(const char *path, const json_t *doc, struct fs_report_file **out, char *err,
+                        size_t errlen)
 {
     struct ctx c = {path, 0, NULL, err, errlen};
     const json_t *hosts = json_object_get(doc, "hosts");

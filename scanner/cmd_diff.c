@@ -261,9 +261,9 @@ static json_t *str_or_null(const char *s)
 static json_t *diff_json(const struct fs_diff *d, const char *old_path, const char *new_path)
 {
     json_t *doc = json_pack("{s:o, s:o, s:{s:I, s:I, s:I}, s:[], s:[], s:[]}", "old",
-                            str_or_null(old_path), "new", str_or_null(new_path), "counts",
-                            "added", (json_int_t)d->added, "removed", (json_int_t)d->removed,
-                            "changed", (json_int_t)d->changed, "added", "removed", "changed");
+                            str_or_null(old_path), "new", str_or_null(new_path), "counts", "added",
+                            (json_int_t)d->added, "removed", (json_int_t)d->removed, "changed",
+                            (json_int_t)d->changed, "added", "removed", "changed");
     json_t *host = NULL;
 
     if (doc == NULL)

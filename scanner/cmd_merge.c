@@ -48,9 +48,9 @@ static int check_shards(struct fs_report_file *const *in, size_t n, char *err, s
             return fail(err, errlen,
                         "%s is shard %d/%d of %zu inventory hosts but %s is shard %d/%d of %zu: "
                         "they are not shards of the same scan",
-                        f->path, f->scan.shard_index, f->scan.shard_count,
-                        f->scan.inventory_hosts, first->path, first->scan.shard_index,
-                        first->scan.shard_count, first->scan.inventory_hosts);
+                        f->path, f->scan.shard_index, f->scan.shard_count, f->scan.inventory_hosts,
+                        first->path, first->scan.shard_index, first->scan.shard_count,
+                        first->scan.inventory_hosts);
         if (!same_text(f->inventory, first->inventory))
             return fail(err, errlen,
                         "%s scanned inventory '%s' but %s scanned '%s': run every shard with the "
@@ -149,8 +149,7 @@ int fs_merge_reports(struct fs_report_file *const *in, size_t n, struct fs_repor
                 fail(err, errlen,
                      "%s and %s both hold inventory host %zu (%s): the shards overlap; were they "
                      "cut from different inventories?",
-                     s->file->path, in[i]->path, in[i]->positions[h] + 1,
-                     in[i]->hosts[h].name);
+                     s->file->path, in[i]->path, in[i]->positions[h] + 1, in[i]->hosts[h].name);
                 goto out;
             }
             s->file = in[i];

@@ -71,8 +71,8 @@ enum fs_diff_kind { FS_DIFF_ADDED, FS_DIFF_REMOVED, FS_DIFF_CHANGED };
 /* One difference: a host added or removed, or one field of a host that changed. */
 struct fs_diff_entry {
     enum fs_diff_kind kind;
-    const char *name;  /* borrowed from the reports */
-    const char *field; /* for FS_DIFF_CHANGED: "status", "tier", "os_family", ...; else NULL */
+    const char *name;      /* borrowed from the reports */
+    const char *field;     /* for FS_DIFF_CHANGED: "status", "tier", "os_family", ...; else NULL */
     const char *old_value; /* NULL: not known */
     const char *new_value;
 };
