@@ -199,8 +199,7 @@ static void test_bad_content(void **state)
 
         assert_non_null(doc);
         if (c->host >= 0)
-            set_path(json_array_get(json_object_get(doc, "hosts"), (size_t)c->host), c->key,
-                     value);
+            set_path(json_array_get(json_object_get(doc, "hosts"), (size_t)c->host), c->key, value);
         else
             set_path(doc, c->key, value);
         if (fs_report_from_json("r.json", doc, &f, err, sizeof err) == 0)
@@ -238,8 +237,8 @@ static void test_no_shard_member(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),     cmocka_unit_test(test_round_trip_shard),
-        cmocka_unit_test(test_syntax_error),   cmocka_unit_test(test_bad_content),
+        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_round_trip_shard),
+        cmocka_unit_test(test_syntax_error),    cmocka_unit_test(test_bad_content),
         cmocka_unit_test(test_no_shard_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,9 +25,9 @@ static void test_shard_parse(void **state)
         const char *text;
         int ok, k, n;
     } cases[] = {
-        {"1/1", 1, 1, 1},   {"2/4", 1, 2, 4}, {"4/4", 1, 4, 4}, {"0/4", 0, 0, 0},
-        {"5/4", 0, 0, 0},   {"1/0", 0, 0, 0}, {"1", 0, 0, 0},   {"1/", 0, 0, 0},
-        {"/4", 0, 0, 0},    {"1/4x", 0, 0, 0}, {"-1/4", 0, 0, 0}, {"1/-4", 0, 0, 0},
+        {"1/1", 1, 1, 1},       {"2/4", 1, 2, 4},  {"4/4", 1, 4, 4},  {"0/4", 0, 0, 0},
+        {"5/4", 0, 0, 0},       {"1/0", 0, 0, 0},  {"1", 0, 0, 0},    {"1/", 0, 0, 0},
+        {"/4", 0, 0, 0},        {"1/4x", 0, 0, 0}, {"-1/4", 0, 0, 0}, {"1/-4", 0, 0, 0},
         {"1/1000001", 0, 0, 0},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -449,10 +449,14 @@ static void test_reclassify(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_shard_parse),        cmocka_unit_test(test_shard_of),
-        cmocka_unit_test(test_shard_select),       cmocka_unit_test(test_merge_equals_whole),
-        cmocka_unit_test(test_merge_missing_shard), cmocka_unit_test(test_merge_refuses),
-        cmocka_unit_test(test_diff),               cmocka_unit_test(test_diff_hostile_names),
+        cmocka_unit_test(test_shard_parse),
+        cmocka_unit_test(test_shard_of),
+        cmocka_unit_test(test_shard_select),
+        cmocka_unit_test(test_merge_equals_whole),
+        cmocka_unit_test(test_merge_missing_shard),
+        cmocka_unit_test(test_merge_refuses),
+        cmocka_unit_test(test_diff),
+        cmocka_unit_test(test_diff_hostile_names),
         cmocka_unit_test(test_reclassify),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
