@@ -49,12 +49,12 @@ static void write_inventory(const struct fleet_case *c, size_t *n_hosts)
 }
 
 /* fleetscan scan -o DIR [extra] inventory.txt, with the fleet's keys. */
-static void scan_into(struct fleet_case *c, const char *dir, const char *extra1,
-                      const char *extra2)
+static void scan_into(struct fleet_case *c, const char *dir, const char *extra1, const char *extra2)
 {
     char out[600], inv[600];
-    const char *args[16] = {"scan",  "-o", out, "--known-hosts", fleet_var("KNOWN_HOSTS"),
-                            "-i",    fleet_var("KEY"), "-q", "--timeout", "20"};
+    const char *args[16] = {
+        "scan", "-o",        out, "--known-hosts", fleet_var("KNOWN_HOSTS"), "-i", fleet_var("KEY"),
+        "-q",   "--timeout", "20"};
     size_t n = 10;
 
     snprintf(out, sizeof out, "%s", fleet_path(&c->work, dir));
@@ -425,8 +425,8 @@ static void test_diff(void **state)
                         "changed  centos-75-amd64-dockerce: container_engine docker-ce -> "
                         "moby-engine\n"
                         "1 added, 1 removed, 1 changed\n");
-    const char *csv[] = {"diff", "--format", "csv", a, at(c, "b2.json"), "-o", at(c, "diff.csv"),
-                         NULL};
+    const char *csv[] = {"diff", "--format",        "csv", a, at(c, "b2.json"),
+                         "-o",   at(c, "diff.csv"), NULL};
     run(c, csv);
     fleet_expect_exit(&c->run, 1);
     c->text[0] = fleet_read_file(at(c, "diff.csv"), NULL);
@@ -452,8 +452,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_shards_merged_equal_one_run, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_classify, fleet_case_setup, fleet_case_teardown),
-        cmocka_unit_test_setup_teardown(test_rescan_failed, fleet_case_setup,
-                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_rescan_failed, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_diff, fleet_case_setup, fleet_case_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
