@@ -179,7 +179,8 @@ int fs_report_write_all(const struct fs_report *rep, const char *dir, char *err,
 /*
  * A report read back from a fleetscan.json: the same records the scanner wrote, owned. The
  * scan information's strings and positions point into this object; report points at scan and
- * hosts, so it can be handed to the writers as it is.
+ * hosts, so it can be handed to the writers as it is. Each record's facts is a reference to the
+ * parsed document's object (not a copy): treat it as read-only, or copy it before changing it.
  */
 struct fs_report_file {
     char *path; /* the file it was read from */

@@ -142,6 +142,7 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
     {"unknown tier", 0, "tier", "\"tier9\"", "host 1 (edge01): tier 'tier9' is not one of: tier1"},
+    {"escape in a value", 0, "tier", "\"\\u001b[2Jx\"", "tier '?[2Jx' is not one of"},
     {"status missing", 1, "status", NULL, "host 2 (=HYPERLINK(\"http://x\")): 'status' is missing"},
     {"port out of range", 0, "port", "70000", "host 1 (edge01): 'port' must be a whole number"},
     {"port as text", 0, "port", "\"22\"", "'port' must be a whole number from 1 to 65535"},
