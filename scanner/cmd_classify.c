@@ -32,19 +32,20 @@ static bool scanner_note(const char *note)
     return false;
 }
 
-/* The built-in matrix. A rule set chosen with --rules is applied here, host by host. */
-static int judge(const json_t *facts, struct fs_verdict *v)
+static int builtin(const void *ctx, const json_t *facts, struct fs_verdict *v)
 {
     return fs_classify(facts, v);
 }
 
-static int reclassify_host(struct fs_host_record *r)
+const struct fs_classifier fs_builtin_classifier = {FS_RULES_DEFAULT_ID, NULL, builtin};
+
+static int reclassify_host(struct fs_host_record *r, const struct fs_classifier *cl)
 {
     struct fs_verdict v;
     json_t *old_notes = r->verdict.notes;
 
     fs_verdict_init(&v);
-    if (v.notes == NULL || v.reasons == NULL || judge(r->facts, &v) != 0) {
+    if (v.notes == NULL || v.reasons == NULL || cl->classify(cl->ctx, r->facts, &v) != 0) {
         fs_verdict_clear(&v);
         return -1;
     }
@@ -61,14 +62,14 @@ static int reclassify_host(struct fs_host_record *r)
     return 0;
 }
 
-int fs_reclassify(struct fs_report_file *rep)
+int fs_reclassify(struct fs_report_file *rep, const struct fs_classifier *cl)
 {
-    char *rules = strdup(FS_RULES_DEFAULT_ID);
+    char *rules = strdup(cl->rules_id);
 
     if (rules == NULL)
         return -1;
     for (size_t i = 0; i < rep->n_hosts; i++)
-        if (rep->hosts[i].facts != NULL && reclassify_host(&rep->hosts[i]) != 0) {
+        if (rep->hosts[i].facts != NULL && reclassify_host(&rep->hosts[i], cl) != 0) {
             free(rules);
             return -1;
         }
@@ -94,6 +95,8 @@ int fs_cmd_classify(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *dir = FS_DEFAULT_OUTPUT_DIR;
+    /* --rules ID|FILE: load the rule set here and make cl judge with it. */
+    const struct fs_classifier *cl = &fs_builtin_classifier;
     struct fs_report_file *rep = NULL;
     int c, status = FS_EXIT_USAGE;
     char err[1024];
@@ -122,7 +125,7 @@ int fs_cmd_classify(int argc, char **argv)
         fprintf(stderr, "fleetscan: %s\n", err);
         return FS_EXIT_USAGE;
     }
-    if (fs_reclassify(rep) != 0) {
+    if (fs_reclassify(rep, cl) != 0) {
         fprintf(stderr, "fleetscan: classify: out of memory\n");
         status = FS_EXIT_INTERNAL;
         goto out;

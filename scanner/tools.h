@@ -100,11 +100,25 @@ int fs_diff_write(const struct fs_diff *d, enum fs_diff_format fmt, const char *
 /* ---- classify (cmd_classify.c) --------------------------------------------------------------- */
 
 /*
- * Judges again every host of rep that has facts, with the built-in matrix; hosts without facts
- * (never reached) and every status are kept. Notes the scanner itself added (about the probe's
- * output, not the matrix) are kept too. Returns 0, or -1 on memory exhaustion.
+ * How hosts are judged: the rules id the report will name, and the function that fills a
+ * verdict from facts (ctx is handed to it, e.g. a loaded rule set). A rule set chosen with
+ * --rules becomes one of these.
  */
-int fs_reclassify(struct fs_report_file *rep);
+struct fs_classifier {
+    const char *rules_id;
+    const void *ctx;
+    int (*classify)(const void *ctx, const json_t *facts, struct fs_verdict *v);
+};
+
+/* The built-in matrix: fs_classify() under FS_RULES_DEFAULT_ID. */
+extern const struct fs_classifier fs_builtin_classifier;
+
+/*
+ * Judges again every host of rep that has facts, with cl; hosts without facts (never reached)
+ * and every status are kept. Notes the scanner itself added (about the probe's output, not the
+ * matrix) are kept too. rules.id becomes cl->rules_id. Returns 0, or -1 on memory exhaustion.
+ */
+int fs_reclassify(struct fs_report_file *rep, const struct fs_classifier *cl);
 
 /* ---- rescan (rescan.c) ----------------------------------------------------------------------- */
 

@@ -425,7 +425,7 @@ static void test_reclassify(void **state)
     /* Host 2 was never reached: no facts, its verdict stays. */
     assert_null(f->hosts[2].facts);
 
-    assert_int_equal(fs_reclassify(f), 0);
+    assert_int_equal(fs_reclassify(f, &fs_builtin_classifier), 0);
     const struct fs_verdict *v = &f->hosts[0].verdict;
     assert_string_equal(v->os_id, "ubuntu");
     assert_string_equal(v->os_version, "16.04.5");
@@ -446,6 +446,30 @@ static void test_reclassify(void **state)
     fs_report_file_free(f);
 }
 
+/* Another rule set (as --rules will give): its verdicts and its id reach the report. */
+static int count_calls(const void *ctx, const json_t *facts, struct fs_verdict *v)
+{
+    (*(int *)ctx)++;
+    v->tier = FS_TIER_2;
+    return json_array_append_new(v->reasons, json_string("judged by the test rules"));
+}
+
+static void test_reclassify_other_rules(void **state)
+{
+    struct fs_report_file *f = fleet(5);
+    int calls = 0;
+    const struct fs_classifier cl = {"test-rules-2023-05", &calls, count_calls};
+
+    assert_int_equal(fs_reclassify(f, &cl), 0);
+    /* Hosts 0, 1 and 3 have facts; 2 and 4 were never reached. */
+    assert_int_equal(calls, 3);
+    assert_int_equal(f->hosts[1].verdict.tier, FS_TIER_2);
+    assert_true(ptu_list_has(f->hosts[1].verdict.reasons, "judged by the test rules"));
+    assert_int_equal(f->hosts[2].verdict.tier, FS_TIER_UNKNOWN);
+    assert_string_equal(f->scan.rules_id, "test-rules-2023-05");
+    fs_report_file_free(f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -458,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_diff),
         cmocka_unit_test(test_diff_hostile_names),
         cmocka_unit_test(test_reclassify),
+        cmocka_unit_test(test_reclassify_other_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
