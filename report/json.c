@@ -129,6 +129,34 @@ fail:
     return NULL;
 }
 
+/* null for a whole-inventory scan, else {index, count, inventory_hosts, positions}. */
+static json_t *shard_json(const struct fs_scan_info *scan)
+{
+    json_t *o, *positions;
+
+    if (scan->shard_count <= 0)
+        return json_null();
+    o = json_object();
+    positions = json_array();
+    if (o == NULL || positions == NULL || set(o, "index", json_integer(scan->shard_index)) < 0 ||
+        set(o, "count", json_integer(scan->shard_count)) < 0 ||
+        set(o, "inventory_hosts", json_integer((json_int_t)scan->inventory_hosts)) < 0) {
+        json_decref(positions);
+        json_decref(o);
+        return NULL;
+    }
+    if (set(o, "positions", positions) < 0) {
+        json_decref(o);
+        return NULL;
+    }
+    for (size_t i = 0; scan->positions != NULL && i < scan->n_positions; i++)
+        if (json_array_append_new(positions, json_integer((json_int_t)scan->positions[i])) < 0) {
+            json_decref(o);
+            return NULL;
+        }
+    return o;
+}
+
 static json_t *scan_json(const struct fs_scan_info *scan)
 {
     json_t *o = json_object();
@@ -140,7 +168,8 @@ static json_t *scan_json(const struct fs_scan_info *scan)
         set(o, "duration_ms", number_json(scan->duration_ms)) < 0 ||
         set(o, "inventory", cstr_json(scan->inventory)) < 0 ||
         set(o, "parallel", json_integer(scan->parallel)) < 0 ||
-        set(o, "complete", json_boolean(scan->complete)) < 0) {
+        set(o, "complete", json_boolean(scan->complete)) < 0 ||
+        set(o, "shard", shard_json(scan)) < 0) {
         json_decref(o);
         return NULL;
     }

@@ -180,3 +180,64 @@ void fs_host_record_clear(struct fs_host_record *r)
     r->status = FS_STATUS_ERROR;
     r->duration_ms = -1;
 }
+
+void fs_host_record_move(struct fs_host_record *dst, struct fs_host_record *src)
+{
+    *dst = *src;
+    memset(src, 0, sizeof(*src));
+    fs_host_record_init(src);
+}
+
+/* A copy of s, or NULL for NULL; *ok becomes false when memory ran out. */
+static char *dup_or_null(const char *s, bool *ok)
+{
+    char *d;
+
+    if (s == NULL)
+        return NULL;
+    d = strdup(s);
+    if (d == NULL)
+        *ok = false;
+    return d;
+}
+
+static json_t *copy_json(const json_t *j, bool *ok)
+{
+    json_t *c;
+
+    if (j == NULL)
+        return NULL;
+    c = json_deep_copy(j);
+    if (c == NULL)
+        *ok = false;
+    return c;
+}
+
+int fs_host_record_copy(struct fs_host_record *dst, const struct fs_host_record *src)
+{
+    const struct fs_verdict *sv = &src->verdict;
+    struct fs_verdict *dv = &dst->verdict;
+    bool ok = true;
+
+    fs_host_record_clear(dst);
+    *dst = *src;
+    dst->name = dup_or_null(src->name, &ok);
+    dst->address = dup_or_null(src->address, &ok);
+    dst->user = dup_or_null(src->user, &ok);
+    dst->error = dup_or_null(src->error, &ok);
+    dst->facts = copy_json(src->facts, &ok);
+    dv->os_id = dup_or_null(sv->os_id, &ok);
+    dv->os_version = dup_or_null(sv->os_version, &ok);
+    dv->os_name = dup_or_null(sv->os_name, &ok);
+    dv->arch = dup_or_null(sv->arch, &ok);
+    dv->container_engine = dup_or_null(sv->container_engine, &ok);
+    dv->engine_version = dup_or_null(sv->engine_version, &ok);
+    dv->virtualization = dup_or_null(sv->virtualization, &ok);
+    dv->notes = copy_json(sv->notes, &ok);
+    dv->reasons = copy_json(sv->reasons, &ok);
+    if (!ok) {
+        fs_host_record_clear(dst);
+        return -1;
+    }
+    return 0;
+}

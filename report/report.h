@@ -124,6 +124,17 @@ struct fs_scan_info {
     char finished_at[32];
     int64_t duration_ms;
     bool complete; /* false when the scan was interrupted */
+    /*
+     * --shard K/N: shard_index K (1..N) of shard_count N; shard_count 0 when the report covers
+     * the whole inventory. A shard also says how many hosts the whole inventory has and where
+     * each of its own hosts sits in it (0-based, ascending, one per report host), so that
+     * `fleetscan merge` can put the hosts of all shards back in inventory order.
+     */
+    int shard_index;
+    int shard_count;
+    size_t inventory_hosts;
+    const size_t *positions;
+    size_t n_positions;
 };
 
 /* The report as the writers see it: borrowed arrays, no ownership. */
@@ -164,6 +175,54 @@ json_t *fs_report_to_json(const struct fs_report *rep);
  * file is replaced by a partial one and temporary files are removed.
  */
 int fs_report_write_all(const struct fs_report *rep, const char *dir, char *err, size_t errlen);
+
+/* Most hosts a report read back may hold (as many as an inventory may name). */
+#define FS_REPORT_MAX_HOSTS 1000000
+
+/*
+ * A report read back from a fleetscan.json: the same records the scanner wrote, owned. The
+ * scan information's strings and positions point into this object; report points at scan and
+ * hosts, so it can be handed to the writers as it is. Each record's facts is a reference to the
+ * parsed document's object (not a copy): treat it as read-only, or copy it before changing it.
+ */
+struct fs_report_file {
+    char *path; /* the file it was read from */
+    struct fs_scan_info scan;
+    struct fs_host_record *hosts;
+    size_t n_hosts;
+    struct fs_report report;
+    /* Owned storage behind scan's borrowed pointers. */
+    char *tool_version;
+    char *rules_id;
+    char *inventory;
+    size_t *positions;
+};
+
+/*
+ * Reads and validates the fleetscan.json at path. Returns 0 and a new report in *out (free with
+ * fs_report_file_free); or -1 with one message in err: "FILE:LINE:COLUMN: ..." for text that
+ * is not JSON, "FILE: host N: ..." or "FILE: scan.FIELD: ..." for JSON that is not a report.
+ */
+int fs_report_read(const char *path, struct fs_report_file **out, char *err, size_t errlen);
+
+/* fs_report_read on a document already parsed (path only names it in messages). */
+int fs_report_from_json(const char *path, const json_t *doc, struct fs_report_file **out, char *err,
+                        size_t errlen);
+
+/* A new, empty report file with n_hosts initialised records, or NULL on memory exhaustion. */
+struct fs_report_file *fs_report_file_new(size_t n_hosts);
+
+/* Frees the report and every record in it; NULL does nothing. */
+void fs_report_file_free(struct fs_report_file *f);
+
+/* Moves every member of src into dst (which must be cleared) and leaves src initialised. */
+void fs_host_record_move(struct fs_host_record *dst, struct fs_host_record *src);
+
+/*
+ * Copies src into dst (initialised by the caller, then overwritten). Returns 0, or -1 on
+ * memory exhaustion (dst is then cleared).
+ */
+int fs_host_record_copy(struct fs_host_record *dst, const struct fs_host_record *src);
 
 /* Prints the end-of-scan summary table (counts by status, tier, OS, arch, engine) to f. */
 void fs_report_print_summary(const struct fs_report *rep, FILE *f);

@@ -14,12 +14,19 @@
 #include "scanner/outdir.h"
 #include "scanner/probe.h"
 #include "scanner/scan.h"
+#include "scanner/tools.h"
 
 static const char usage_text[] =
     "Usage:\n"
     "  fleetscan scan [options] INVENTORY   scan every host of an inventory over SSH\n"
     "  fleetscan probe --print linux|windows-cmd|windows-powershell\n"
     "                                       print the exact probe fleetscan runs on a device\n"
+    "  fleetscan merge SHARD.json... [-o DIR]\n"
+    "                                       combine --shard reports into one report\n"
+    "  fleetscan classify REPORT.json [-o DIR]\n"
+    "                                       judge a report's stored facts again, offline\n"
+    "  fleetscan diff OLD.json NEW.json [--format text|csv|json] [-o FILE]\n"
+    "                                       hosts added, removed and changed between reports\n"
     "  fleetscan --help | --version\n"
     "\n"
     "Scan options:\n"
@@ -42,6 +49,8 @@ static const char usage_text[] =
     "  -q, --quiet                no progress line\n"
     "      --fail-on LIST         findings that make the exit status 1 (default not-ok);\n"
     "                             e.g. unreachable,unsupported,tier2 (see fleetscan(1))\n"
+    "      --shard K/N            scan only shard K of N (hosts chosen by a hash of the name)\n"
+    "      --rescan-failed FILE   scan only the hosts not ok in the report FILE; keep the rest\n"
     "\n"
     "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv, DIR/report.html.\n"
     "Exit status: 0 every host ok; 1 some host not ok (what counts: --fail-on); 2 usage or\n"
@@ -143,7 +152,9 @@ enum {
     OPT_CONNECT_TIMEOUT,
     OPT_TIMEOUT,
     OPT_MAX_OUTPUT,
-    OPT_FAIL_ON
+    OPT_FAIL_ON,
+    OPT_SHARD,
+    OPT_RESCAN_FAILED
 };
 
 static const struct option scan_options[] = {
@@ -158,6 +169,8 @@ static const struct option scan_options[] = {
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
+    {"shard", required_argument, NULL, OPT_SHARD},
+    {"rescan-failed", required_argument, NULL, OPT_RESCAN_FAILED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -203,6 +216,16 @@ static int add_identity(struct fs_scan_options *o, const char *path)
     return 0;
 }
 
+static int parse_shard(const char *text, struct fs_scan_options *o)
+{
+    char err[256];
+
+    if (fs_shard_parse(text, &o->shard_index, &o->shard_count, err, sizeof err) == 0)
+        return 0;
+    fprintf(stderr, "fleetscan: %s\n", err);
+    return -1;
+}
+
 /* Applies one parsed option; returns 0, 1 when help was printed, or -1 on a bad value. */
 static int apply_option(struct fs_scan_options *o, int c, const char *arg)
 {
@@ -233,6 +256,11 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
         return 0;
     case OPT_FAIL_ON:
         return parse_fail_on(o, arg);
+    case OPT_SHARD:
+        return parse_shard(arg, o);
+    case OPT_RESCAN_FAILED:
+        o->rescan_failed = arg;
+        return 0;
     case 'h':
         fputs(usage_text, stdout);
         return 1;
@@ -320,5 +348,11 @@ int fs_cli_main(int argc, char **argv)
         return cmd_scan(argc - 1, argv + 1);
     if (strcmp(argv[1], "probe") == 0)
         return cmd_probe(argc - 1, argv + 1);
+    if (strcmp(argv[1], "merge") == 0)
+        return fs_cmd_merge(argc - 1, argv + 1);
+    if (strcmp(argv[1], "classify") == 0)
+        return fs_cmd_classify(argc - 1, argv + 1);
+    if (strcmp(argv[1], "diff") == 0)
+        return fs_cmd_diff(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", argv[1]);
 }

@@ -23,6 +23,7 @@
 #include "scanner/probe.h"
 #include "scanner/scan.h"
 #include "scanner/scan_internal.h"
+#include "scanner/tools.h"
 
 /* Per-host context handed to the transport. */
 struct host {
@@ -31,6 +32,7 @@ struct host {
     int round; /* 1: Linux script sent; 2: Windows command sent */
     struct fs_transport_target target;
     struct fs_session *session; /* while in flight */
+    bool carried;               /* --rescan-failed: ok last time, its old record kept */
 };
 
 struct scan {
@@ -51,6 +53,9 @@ struct scan {
     bool interrupted;
     struct fs_transport_config tcfg;
     int parallel;
+    struct fs_rescan *rescan; /* --rescan-failed */
+    size_t *positions;        /* --shard: each target's place in the whole inventory */
+    size_t inventory_hosts;
 };
 
 static void iso_time(char *buf, size_t len)
@@ -210,8 +215,14 @@ static void close_run_handles(struct scan *sc)
 
 static void launch_more(struct scan *sc)
 {
-    while (!sc->interrupted && sc->running < (size_t)sc->parallel && sc->next < sc->inv->n_targets)
-        launch_one(sc, sc->next++);
+    while (!sc->interrupted && sc->running < (size_t)sc->parallel &&
+           sc->next < sc->inv->n_targets) {
+        size_t i = sc->next++;
+        if (sc->hosts[i].carried)
+            sc->finished++;
+        else
+            launch_one(sc, i);
+    }
     if (sc->running == 0 && (sc->interrupted || sc->next == sc->inv->n_targets))
         close_run_handles(sc);
 }
@@ -245,6 +256,8 @@ static void mark_unscanned(struct scan *sc)
 {
     for (size_t i = sc->next; i < sc->inv->n_targets; i++) {
         struct fs_host_record *rec = &sc->records[i];
+        if (sc->hosts[i].carried)
+            continue;
         rec->status = FS_STATUS_ERROR;
         free(rec->error);
         rec->error = strdup("not scanned: interrupted");
@@ -286,6 +299,10 @@ static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
         if (rec->name == NULL || rec->address == NULL || rec->user == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;
+        }
+        if (sc->rescan != NULL && fs_rescan_take(sc->rescan, t->name, rec)) {
+            h->carried = true;
+            continue;
         }
         h->target.address = rec->address;
         h->target.port = rec->port;
@@ -433,6 +450,8 @@ static void scan_free(struct scan *sc)
     free(sc->hosts);
     fs_keyring_free(sc->keys);
     fs_inventory_free(sc->inv);
+    fs_rescan_free(sc->rescan);
+    free(sc->positions);
 }
 
 int fs_scan_run(const struct fs_scan_options *o)
@@ -452,6 +471,17 @@ int fs_scan_run(const struct fs_scan_options *o)
     if (fs_inventory_load(o->inventory, &sc.inv, &ierr) != 0) {
         fprintf(stderr, "fleetscan: %s\n", ierr.text);
         return FS_EXIT_USAGE;
+    }
+    if (o->shard_count > 0 && fs_shard_select(sc.inv, o->shard_index, o->shard_count, &sc.positions,
+                                              &sc.inventory_hosts) != 0) {
+        fprintf(stderr, "fleetscan: out of memory\n");
+        status = FS_EXIT_INTERNAL;
+        goto out;
+    }
+    if (o->rescan_failed != NULL &&
+        fs_rescan_load(o->rescan_failed, &sc.rescan, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: --rescan-failed: %s\n", err);
+        goto out;
     }
     if (check_output_dir(o->output_dir, err, sizeof err) != 0) {
         fprintf(stderr, "fleetscan: %s\n", err);
@@ -485,6 +515,11 @@ int fs_scan_run(const struct fs_scan_options *o)
     info.inventory = o->inventory;
     info.parallel = sc.parallel;
     info.complete = true;
+    info.shard_index = o->shard_index;
+    info.shard_count = o->shard_count;
+    info.inventory_hosts = sc.inventory_hosts;
+    info.positions = sc.positions;
+    info.n_positions = sc.inv->n_targets;
     if (run_loop(&sc) != 0) {
         status = FS_EXIT_INTERNAL;
         goto out;

@@ -44,6 +44,9 @@ struct fs_scan_options {
     bool fail_on_given;         /* --fail-on was given */
     const char *output_pattern; /* -o as given when it is a strftime pattern, else NULL */
     char *output_expanded;      /* owned: output_dir when it was expanded from the pattern */
+    int shard_index;           /* --shard K/N: K (1..N); 0 when not sharded */
+    int shard_count;           /* N; 0 when not sharded */
+    const char *rescan_failed; /* --rescan-failed PREVIOUS.json, or NULL */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);

@@ -73,7 +73,7 @@ static void test_layout(void **state)
 {
     static const char *const top[] = {"tool", "rules", "scan", "summary", "hosts", NULL};
     static const char *const scan_keys[] = {"started_at", "finished_at", "duration_ms", "inventory",
-                                            "parallel",   "complete",    NULL};
+                                            "parallel",   "complete",    "shard",       NULL};
     struct sample s;
     char *text;
 
@@ -94,6 +94,8 @@ static void test_layout(void **state)
     assert_int_equal(json_integer_value(json_object_get(scan, "duration_ms")), 12345);
     assert_int_equal(json_integer_value(json_object_get(scan, "parallel")), 256);
     assert_true(json_is_true(json_object_get(scan, "complete")));
+    /* A scan of the whole inventory is no shard. */
+    assert_true(json_is_null(json_object_get(scan, "shard")));
     /* Two-space indentation, and a final newline so that the file is a proper text file. */
     assert_memory_equal(text, "{\n  \"tool\": {\n    \"name\"", 23);
     assert_int_equal(text[strlen(text) - 1], '\n');
