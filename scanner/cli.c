@@ -10,11 +10,13 @@
 #include <string.h>
 
 #include "scanner/probe.h"
+#include "scanner/rules.h"
 #include "scanner/scan.h"
 
 static const char usage_text[] =
     "Usage:\n"
     "  fleetscan scan [options] INVENTORY   scan every host of an inventory over SSH\n"
+    "  fleetscan rules [show ID|FILE.json]   list the built-in rule sets, or print one\n"
     "  fleetscan probe --print linux|windows-cmd|windows-powershell\n"
     "                                       print the exact probe fleetscan runs on a device\n"
     "  fleetscan --help | --version\n"
@@ -34,6 +36,8 @@ static const char usage_text[] =
     "      --timeout SEC          whole-host deadline, probe included (default 60)\n"
     "      --max-output SIZE      probe output kept per host and stream (default 1M; K and M\n"
     "                             suffixes); past it, reading stops and the host is noted\n"
+    "      --rules ID|FILE.json   the supported-systems matrix to judge by (default\n"
+    "                             " FS_RULES_DEFAULT_ID "; see 'fleetscan rules')\n"
     "  -q, --quiet                no progress line\n"
     "\n"
     "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv.\n"
@@ -130,7 +134,14 @@ static int parse_policy(const char *text, enum fs_hostkey_policy *p)
     return 0;
 }
 
-enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_MAX_OUTPUT };
+enum {
+    OPT_KNOWN_HOSTS = 256,
+    OPT_HOSTKEY,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_MAX_OUTPUT,
+    OPT_RULES
+};
 
 static const struct option scan_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -142,6 +153,7 @@ static const struct option scan_options[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"rules", required_argument, NULL, OPT_RULES},
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -155,6 +167,24 @@ static int add_identity(struct fs_scan_options *o, const char *path)
         return -1;
     o->identities = grown;
     o->identities[o->n_identities++] = path;
+    return 0;
+}
+
+/* --rules: a built-in id or a rule file, loaded now so that a bad file stops the scan. */
+static int set_rules(struct fs_scan_options *o, const char *arg)
+{
+    char err[1024];
+    bool owned;
+    const struct fs_rules *r = fs_rules_resolve(arg, &owned, err, sizeof err);
+
+    if (r == NULL) {
+        fprintf(stderr, "fleetscan: --rules: %s\n", err);
+        return -1;
+    }
+    if (o->rules_owned)
+        fs_rules_free((struct fs_rules *)o->rules);
+    o->rules = r;
+    o->rules_owned = owned;
     return 0;
 }
 
@@ -183,6 +213,8 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
         return parse_seconds("--timeout", arg, &o->timeout_ms);
     case OPT_MAX_OUTPUT:
         return parse_size("--max-output", arg, &o->output_cap);
+    case OPT_RULES:
+        return set_rules(o, arg);
     case 'q':
         o->quiet = true;
         return 0;
@@ -233,6 +265,8 @@ static int cmd_scan(int argc, char **argv)
     else if (rc == 1)
         rc = FS_EXIT_OK;
     free(o.identities);
+    if (o.rules_owned)
+        fs_rules_free((struct fs_rules *)o.rules);
     return rc;
 }
 
@@ -270,6 +304,8 @@ int fs_cli_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "rules") == 0)
+        return fs_cli_rules(argc - 1, argv + 1);
     if (strcmp(argv[1], "probe") == 0)
         return cmd_probe(argc - 1, argv + 1);
     return usage_error("unknown command '%s'", argv[1]);

@@ -92,8 +92,8 @@ struct ctx {
 
 static size_t skip_ws(const struct ctx *c, size_t i)
 {
-    while (i < c->len && (c->text[i] == ' ' || c->text[i] == '\t' || c->text[i] == '\n' ||
-                          c->text[i] == '\r'))
+    while (i < c->len &&
+           (c->text[i] == ' ' || c->text[i] == '\t' || c->text[i] == '\n' || c->text[i] == '\r'))
         i++;
     return i;
 }
@@ -438,6 +438,11 @@ void fs_rules_free(struct fs_rules *r)
     free(r);
 }
 
+const char *fs_rules_id(const struct fs_rules *r)
+{
+    return r->id;
+}
+
 static const char *const family_words[] = {"linux", "windows", NULL};
 static const char *const cell_words[] = {"no", "yes", "preview", NULL};
 static const char *const runtime_words[] = {"native", "eflow", NULL};
@@ -499,8 +504,8 @@ static void parse_row(struct ctx *c, struct fs_rules *r, const json_t *obj, enum
                       const char *table)
 {
     static const char *const allowed[] = {
-        "os",        "family",  "id",    "name",    "version", "vendor_builds", "editions",
-        "builds",    "min_build", "runtime", "cells", "caveat",  "caveat_note",   NULL};
+        "os",     "family",    "id",      "name",  "version", "vendor_builds", "editions",
+        "builds", "min_build", "runtime", "cells", "caveat",  "caveat_note",   NULL};
     struct fs_rules_row *row = &r->rows[r->n_rows++];
     int family, runtime;
 
@@ -631,15 +636,14 @@ static void parse_windows(struct ctx *c, struct fs_rules *r, const json_t *doc)
         r->windows_container_build = 0;
     } else if (build != NULL && !json_is_integer(build)) {
         push_key(c, "windows_containers_build");
-        fail(c, false, "expected a Windows build number, or null when there are no Windows "
-                       "containers");
+        fail(c, false,
+             "expected a Windows build number, or null when there are no Windows "
+             "containers");
         pop(c);
     } else {
-        r->windows_container_build =
-            int_member(c, w, "windows_containers_build", true, 1, 999999);
+        r->windows_container_build = int_member(c, w, "windows_containers_build", true, 1, 999999);
     }
-    r->linux_containers_min_build =
-        int_member(c, w, "linux_containers_min_build", true, 1, 999999);
+    r->linux_containers_min_build = int_member(c, w, "linux_containers_min_build", true, 1, 999999);
     r->hyperv_isolation = bool_member(c, w, "hyperv_isolation", true);
     pop(c);
 }
@@ -662,9 +666,14 @@ static void parse_per_arch(struct ctx *c, const json_t *obj, const char *key, lo
 
 static void parse_prerequisites(struct ctx *c, struct fs_rules *r, const json_t *doc)
 {
-    static const char *const allowed[] = {
-        "source",  "memory_available_mb", "storage_free_mb", "kernel_config", "cgroup_controllers",
-        "systemd", "engine_api_min",      NULL};
+    static const char *const allowed[] = {"source",
+                                          "memory_available_mb",
+                                          "storage_free_mb",
+                                          "kernel_config",
+                                          "cgroup_controllers",
+                                          "systemd",
+                                          "engine_api_min",
+                                          NULL};
     static const char *const cg_allowed[] = {"v1", "v2", NULL};
     json_t *p = member(c, doc, "prerequisites", JSON_OBJECT, true, "an object");
     json_t *cg;
@@ -677,8 +686,7 @@ static void parse_prerequisites(struct ctx *c, struct fs_rules *r, const json_t 
     parse_per_arch(c, p, "memory_available_mb", r->memory_available_mb);
     parse_per_arch(c, p, "storage_free_mb", r->storage_free_mb);
     r->kernel_config = list_member(c, p, "kernel_config", true);
-    for (size_t i = 0; !c->failed && r->kernel_config != NULL && r->kernel_config[i] != NULL;
-         i++) {
+    for (size_t i = 0; !c->failed && r->kernel_config != NULL && r->kernel_config[i] != NULL; i++) {
         bool known = false;
         for (size_t k = 0; fs_rules_probe_kernel_flags[k] != NULL; k++)
             known = known || strcmp(fs_rules_probe_kernel_flags[k], r->kernel_config[i]) == 0;
@@ -785,10 +793,19 @@ static void parse_vms(struct ctx *c, struct fs_rules *r, const json_t *doc)
 struct fs_rules *fs_rules_parse(const char *text, size_t len, const char *origin, char *err,
                                 size_t size)
 {
-    static const char *const allowed[] = {
-        "format",  "id",      "title",   "source_date",      "source",        "columns",
-        "tier_meanings", "tables", "engines", "windows", "virtual_machines", "prerequisites",
-        NULL};
+    static const char *const allowed[] = {"format",
+                                          "id",
+                                          "title",
+                                          "source_date",
+                                          "source",
+                                          "columns",
+                                          "tier_meanings",
+                                          "tables",
+                                          "engines",
+                                          "windows",
+                                          "virtual_machines",
+                                          "prerequisites",
+                                          NULL};
     struct ctx c = {text, len, origin, err, size, false, {{0}}, 0};
     json_error_t jerr;
     json_t *doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);

@@ -28,12 +28,12 @@ struct fs_rules_row {
     const char *table; /* the table's title (owned by the rule set's tables list) */
     char *label;       /* the matrix's "Operating System" cell */
     enum fs_os_family family;
-    char **ids;      /* os-release ID patterns ('*' at the end: prefix); NULL: any */
-    char *name;      /* substring of NAME / PRETTY_NAME that must appear; NULL: any */
-    char *version;   /* this version or a dotted extension of it; NULL: any */
-    bool vendor;     /* also matches vendor builds derived from ids (Yocto) */
-    char **editions; /* Windows EditionID patterns; NULL: any */
-    long long *builds; /* Windows builds that must match exactly, ending with 0; NULL: any */
+    char **ids;          /* os-release ID patterns ('*' at the end: prefix); NULL: any */
+    char *name;          /* substring of NAME / PRETTY_NAME that must appear; NULL: any */
+    char *version;       /* this version or a dotted extension of it; NULL: any */
+    bool vendor;         /* also matches vendor builds derived from ids (Yocto) */
+    char **editions;     /* Windows EditionID patterns; NULL: any */
+    long long *builds;   /* Windows builds that must match exactly, ending with 0; NULL: any */
     long long min_build; /* Windows build at least this; 0: any */
     enum fs_rules_runtime runtime;
     enum fs_rules_cell cells[FS_COL_COUNT];
@@ -70,13 +70,13 @@ struct fs_rules {
     /* Prerequisites (Microsoft's withdrawn compatibility script); 0 or NULL: not checked. */
     long long memory_available_mb[FS_ARCH_COUNT];
     long long storage_free_mb[FS_ARCH_COUNT];
-    char **kernel_config;    /* CONFIG_ names without the prefix */
-    char **cgroup_v1;        /* controllers needed on cgroup v1 */
-    char **cgroup_v2;        /* controllers needed on cgroup v2 */
-    bool systemd;            /* systemd must be the init */
-    char *engine_api_min;    /* "1.34" */
-    char *prereq_source;     /* where the thresholds come from */
-    char **tables;           /* the tables' titles, NULL-ended */
+    char **kernel_config; /* CONFIG_ names without the prefix */
+    char **cgroup_v1;     /* controllers needed on cgroup v1 */
+    char **cgroup_v2;     /* controllers needed on cgroup v2 */
+    bool systemd;         /* systemd must be the init */
+    char *engine_api_min; /* "1.34" */
+    char *prereq_source;  /* where the thresholds come from */
+    char **tables;        /* the tables' titles, NULL-ended */
 };
 
 /* The kernel config flags the probe reports; a rule set may only ask for these. NULL-ended. */
@@ -111,6 +111,9 @@ const struct fs_rules *fs_rules_builtin_at(size_t i);
 const struct fs_rules *fs_rules_resolve(const char *arg, bool *owned, char *err, size_t size);
 
 void fs_rules_free(struct fs_rules *r);
+
+/* The rule set's id (borrowed), for code that only holds the pointer. */
+const char *fs_rules_id(const struct fs_rules *r);
 
 /* Prints the built-in rule sets, one a line: id, source date, title. */
 void fs_rules_print_list(FILE *out);

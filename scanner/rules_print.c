@@ -15,7 +15,7 @@ void fs_rules_print_list(FILE *out)
         const struct fs_rules *r = fs_rules_builtin_at(i);
         if (r != NULL)
             fprintf(out, "%-26s %-10s %s%s\n", r->id, r->source_date, r->title,
-                     i == 0 ? " (default)" : "");
+                    i == 0 ? " (default)" : "");
     }
 }
 
@@ -108,7 +108,7 @@ static void print_thresholds(FILE *out, const char *what, const long long *mb)
 
 void fs_rules_print(FILE *out, const struct fs_rules *r)
 {
-    fprintf(out, "%s: %s\nsource date %s; %s\n", r->id, r->title, r->source_date, r->source);
+    fprintf(out, "%s: %s\nsource (%s): %s\n", r->id, r->title, r->source_date, r->source);
     print_tables(out, r);
     fprintf(out, "\nContainer engines (first installed one wins)\n");
     for (size_t i = 0; i < r->n_engines; i++)
@@ -120,8 +120,9 @@ void fs_rules_print(FILE *out, const struct fs_rules *r)
     else
         fprintf(out, "  no Windows containers: listed Windows systems run IoT Edge for Linux on "
                      "Windows\n");
-    fprintf(out, "  Linux containers on a Windows engine: development and testing only (build %lld "
-                 "or later)\n",
+    fprintf(out,
+            "  Linux containers on a Windows engine: development and testing only (build %lld "
+            "or later)\n",
             r->linux_containers_min_build);
     fprintf(out, "  isolation: %s\n",
             r->hyperv_isolation ? "process or Hyper-V" : "process only (Hyper-V not supported)");

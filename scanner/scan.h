@@ -11,6 +11,8 @@
 
 #include "transport/transport.h"
 
+struct fs_rules;
+
 /* Exit statuses of fleetscan (documented in README). */
 enum fs_exit {
     FS_EXIT_OK = 0,      /* every host scanned ok */
@@ -39,6 +41,8 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
+    const struct fs_rules *rules; /* --rules; NULL: the default set (FS_RULES_DEFAULT_ID) */
+    bool rules_owned;             /* rules was loaded from a file: fs_rules_free it */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);
@@ -49,6 +53,9 @@ int fs_scan_run(const struct fs_scan_options *o);
 /* Parses `fleetscan scan` arguments (argv[0] is "scan"). Returns 0, or FS_EXIT_USAGE after
  * printing a message; identities are allocated into o->identities (free()). */
 int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o);
+
+/* `fleetscan rules [show ID|FILE]` (argv[0] is "rules"); returns the exit status. */
+int fs_cli_rules(int argc, char **argv);
 
 /* The whole command line: dispatches to the subcommands and returns the exit status. */
 int fs_cli_main(int argc, char **argv);
