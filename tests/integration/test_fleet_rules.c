@@ -188,8 +188,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rules_list, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_rules_show, fleet_case_setup, fleet_case_teardown),
-        cmocka_unit_test_setup_teardown(test_bad_rule_file, fleet_case_setup,
-                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_bad_rule_file, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_scan_with_rules, fleet_case_setup,
                                         fleet_case_teardown),
     };
