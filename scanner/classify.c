@@ -1112,8 +1112,7 @@ __attribute__((format(printf, 3, 4))) static void prereq_failed(struct judge *j,
     trim_partial_utf8(buf);
     j->prereq_failed++;
     note(j, "prerequisite failed: %s", what);
-    reason(j, "Prerequisite failed: %s (%s; thresholds from Microsoft's compatibility check)", buf,
-           RULES);
+    reason(j, "Prerequisite failed: %s (%s, after Microsoft's compatibility check)", buf, RULES);
 }
 
 /* MemAvailable and free storage against the thresholds for this architecture. */

@@ -156,6 +156,14 @@ static void test_scan_with_rules(void **state)
         json_string_value(json_object_get(json_object_get(c->report.json, "rules"), "id")),
         "azure-iot-edge-2019-03");
     assert_string_equal(fleet_str(fleet_host(&c->report, "u"), "tier"), "tier1");
+    /* The probe read the device's /boot/config-$(uname -r) and every prerequisite passed. */
+    reasons = json_dumps(json_object_get(fleet_host(&c->report, "u"), "reasons"), 0);
+    c->text[1] = reasons; /* freed by the teardown */
+    if (reasons == NULL ||
+        strstr(reasons, "Prerequisites met (azure-iot-edge-2019-03): memory; storage; kernel "
+                        "config; cgroups; systemd; engine API") == NULL)
+        fail_msg("the device's prerequisites were not all checked: %s", reasons);
+    assert_string_equal(fleet_str(fleet_host(&c->report, "u"), "production_ready"), "yes");
 
     fleet_scan(&c->work, inv, fleet_var("KNOWN_HOSTS"), fleet_var("KEY"), later, &c->run);
     fleet_report_load(&c->work, &c->report);

@@ -39,18 +39,27 @@ struct mcase {
     const char *row; /* the row's label, or NULL for no row */
 };
 
-#define L(rules, id, ver, arch, tier, row)       {rules, false, id, ver, NULL, arch, tier, row}
-#define LN(rules, id, ver, name, arch, tier, row) {rules, false, id, ver, name, arch, tier, row}
-#define W(rules, ed, build, arch, tier, row)     {rules, true, ed, build, NULL, arch, tier, row}
+#define L(rules, id, ver, arch, tier, row)                                                         \
+    {                                                                                              \
+        rules, false, id, ver, NULL, arch, tier, row                                               \
+    }
+#define LN(rules, id, ver, name, arch, tier, row)                                                  \
+    {                                                                                              \
+        rules, false, id, ver, name, arch, tier, row                                               \
+    }
+#define W(rules, ed, build, arch, tier, row)                                                       \
+    {                                                                                              \
+        rules, true, ed, build, NULL, arch, tier, row                                              \
+    }
 
 #define T1 FS_TIER_1
 #define TP FS_TIER_1_PREVIEW
 #define T2 FS_TIER_2
 #define NO FS_TIER_UNSUPPORTED
 
-#define W17 "Windows 10 IoT Enterprise, build 17763"
-#define S19 "Windows Server 2019 / Windows Server IoT 2019, build 17763"
-#define EF1 "Windows 10 Pro, Enterprise, IoT Enterprise (IoT Edge for Linux on Windows)"
+#define W17  "Windows 10 IoT Enterprise, build 17763"
+#define S19  "Windows Server 2019 / Windows Server IoT 2019, build 17763"
+#define EF1  "Windows 10 Pro, Enterprise, IoT Enterprise (IoT Edge for Linux on Windows)"
 #define MELF "Mentor Embedded Linux Flex OS"
 #define MELO "Mentor Embedded Linux Omni OS"
 
@@ -281,7 +290,7 @@ static void expect(const struct fs_verdict *v, enum fs_tier tier, const char *re
 }
 
 #define POSIX(osr, extra)                                                                          \
-    "{\"kind\":\"posix\",\"os_release\":{" osr "},\"uname\":{\"os\":\"Linux\",\"machine\":"       \
+    "{\"kind\":\"posix\",\"os_release\":{" osr "},\"uname\":{\"os\":\"Linux\",\"machine\":"        \
     "\"x86_64\"},\"dpkg_arch\":\"amd64\"" extra "}"
 
 /* A newer or unknown minor is never silently the listed one; "CentOS-7" takes any minor. */
@@ -407,20 +416,18 @@ struct prereq_case {
 #define MEM(kb)  ",\"memory_kb\":{\"total\":2000000,\"available\":" #kb "}"
 #define DISK(kb) ",\"storage_kb\":{\"/\":{\"total\":9000000,\"used\":1,\"available\":" #kb "}}"
 #define ALL_FLAGS                                                                                  \
-    "\"NAMESPACES\":\"y\",\"NET_NS\":\"y\",\"PID_NS\":\"y\",\"IPC_NS\":\"y\",\"UTS_NS\":\"y\","     \
-    "\"CGROUPS\":\"y\",\"CGROUP_CPUACCT\":\"y\",\"CGROUP_DEVICE\":\"y\",\"CGROUP_FREEZER\":\"y\","  \
-    "\"CGROUP_SCHED\":\"y\",\"CPUSETS\":\"y\",\"MEMCG\":\"y\",\"KEYS\":\"y\",\"BRIDGE\":\"m\","     \
+    "\"NAMESPACES\":\"y\",\"NET_NS\":\"y\",\"PID_NS\":\"y\",\"IPC_NS\":\"y\",\"UTS_NS\":\"y\","    \
+    "\"CGROUPS\":\"y\",\"CGROUP_CPUACCT\":\"y\",\"CGROUP_DEVICE\":\"y\",\"CGROUP_FREEZER\":\"y\"," \
+    "\"CGROUP_SCHED\":\"y\",\"CPUSETS\":\"y\",\"MEMCG\":\"y\",\"KEYS\":\"y\",\"BRIDGE\":\"m\","    \
     "\"BRIDGE_NETFILTER\":\"m\",\"IP_NF_FILTER\":\"m\",\"IP_NF_TARGET_MASQUERADE\":\"m\","         \
     "\"NETFILTER_XT_MATCH_ADDRTYPE\":\"m\",\"NETFILTER_XT_MATCH_CONNTRACK\":\"m\","                \
     "\"NETFILTER_XT_MATCH_IPVS\":\"m\",\"NETFILTER_XT_MARK\":\"m\",\"IP_NF_NAT\":\"m\","           \
     "\"NF_NAT\":\"m\",\"POSIX_MQUEUE\":\"y\",\"EXT4_FS_SECURITY\":\"y\""
-#define KCONF(flags)                                                                               \
-    ",\"kernel_config\":{\"source\":\"/proc/config.gz\",\"flags\":{" flags "}}"
-#define CG2(list) ",\"cgroup\":{\"version\":2,\"controllers\":[" list "]}"
-#define GOOD_CG   CG2("\"cpuset\",\"cpu\",\"io\",\"memory\",\"pids\"")
-#define SYSTEMD   ",\"systemd\":true"
-#define EVERYTHING(mem, disk, kconf, cg, init)                                                     \
-    READY_HOST(MEM(mem) DISK(disk) KCONF(kconf) cg init)
+#define KCONF(flags)                           ",\"kernel_config\":{\"source\":\"/proc/config.gz\",\"flags\":{" flags "}}"
+#define CG2(list)                              ",\"cgroup\":{\"version\":2,\"controllers\":[" list "]}"
+#define GOOD_CG                                CG2("\"cpuset\",\"cpu\",\"io\",\"memory\",\"pids\"")
+#define SYSTEMD                                ",\"systemd\":true"
+#define EVERYTHING(mem, disk, kconf, cg, init) READY_HOST(MEM(mem) DISK(disk) KCONF(kconf) cg init)
 
 static const struct prereq_case prereq_cases[] = {
     {"all met", EVERYTHING(900000, 5000000, ALL_FLAGS ",\"VETH\":\"m\"", GOOD_CG, SYSTEMD),
@@ -440,8 +447,7 @@ static const struct prereq_case prereq_cases[] = {
     {"kernel VETH=n", EVERYTHING(900000, 5000000, ALL_FLAGS ",\"VETH\":\"n\"", GOOD_CG, SYSTEMD),
      FS_READY_NO, "lacks CONFIG_VETH"},
     {"cgroup v2 without memory",
-     EVERYTHING(900000, 5000000, ALL_FLAGS ",\"VETH\":\"m\"", CG2("\"cpuset\",\"cpu\""),
-                SYSTEMD),
+     EVERYTHING(900000, 5000000, ALL_FLAGS ",\"VETH\":\"m\"", CG2("\"cpuset\",\"cpu\""), SYSTEMD),
      FS_READY_NO, "cgroup v2 controller memory not enabled"},
     {"no systemd",
      EVERYTHING(900000, 5000000, ALL_FLAGS ",\"VETH\":\"m\"", GOOD_CG,

@@ -18,31 +18,32 @@
 
 /* A small valid rule set; the error cases below change one piece of it. Lines are numbered. */
 static const char valid[] =
-    "{\n"                                                                     /* 1 */
-    "  \"format\": \"fleetscan-rules/1\",\n"                                 /* 2 */
-    "  \"id\": \"test-set\",\n"                                              /* 3 */
-    "  \"title\": \"A test set\",\n"                                         /* 4 */
-    "  \"source_date\": \"2024-02-29\",\n"                                   /* 5 */
-    "  \"source\": \"tests/scanner/test_rules.c\",\n"                        /* 6 */
-    "  \"columns\": [\"AMD64\", \"ARM32v7\"],\n"                             /* 7 */
+    "{\n"                                             /* 1 */
+    "  \"format\": \"fleetscan-rules/1\",\n"          /* 2 */
+    "  \"id\": \"test-set\",\n"                       /* 3 */
+    "  \"title\": \"A test set\",\n"                  /* 4 */
+    "  \"source_date\": \"2024-02-29\",\n"            /* 5 */
+    "  \"source\": \"tests/scanner/test_rules.c\",\n" /* 6 */
+    "  \"columns\": [\"AMD64\", \"ARM32v7\"],\n"      /* 7 */
     "  \"tier_meanings\": {\"tier1\": \"a\", \"tier1-preview\": \"b\", \"tier2\": \"c\"},\n"
-    "  \"tables\": [\n"                                                      /* 9 */
-    "    {\"tier\": \"tier1\", \"title\": \"One\", \"rows\": [\n"            /* 10 */
-    "      {\"os\": \"Debian 9\", \"family\": \"linux\", \"id\": [\"debian\"], \"version\": \"9\",\n"
-    "       \"cells\": {\"AMD64\": \"yes\", \"ARM32v7\": \"no\"}},\n"      /* 12 */
+    "  \"tables\": [\n"                                           /* 9 */
+    "    {\"tier\": \"tier1\", \"title\": \"One\", \"rows\": [\n" /* 10 */
+    "      {\"os\": \"Debian 9\", \"family\": \"linux\", \"id\": [\"debian\"], \"version\": "
+    "\"9\",\n"
+    "       \"cells\": {\"AMD64\": \"yes\", \"ARM32v7\": \"no\"}},\n" /* 12 */
     "      {\"os\": \"Windows\", \"family\": \"windows\", \"editions\": [\"IoTUAP\"],\n"
     "       \"builds\": [17763], \"cells\": {\"AMD64\": \"yes\", \"ARM32v7\": \"no\"}}\n"
-    "    ]}\n"                                                               /* 15 */
-    "  ],\n"                                                                 /* 16 */
+    "    ]}\n" /* 15 */
+    "  ],\n"   /* 16 */
     "  \"engines\": [{\"name\": \"moby-engine\", \"support\": \"recommended\", \"reason\": \"r\",\n"
-    "               \"note\": \"n\"}],\n"                                    /* 18 */
+    "               \"note\": \"n\"}],\n" /* 18 */
     "  \"windows\": {\"windows_containers_build\": 17763, \"linux_containers_min_build\": 14393,\n"
-    "              \"hyperv_isolation\": false},\n"                          /* 20 */
-    "  \"virtual_machines\": {\"family_must_match\": true},\n"               /* 21 */
+    "              \"hyperv_isolation\": false},\n"            /* 20 */
+    "  \"virtual_machines\": {\"family_must_match\": true},\n" /* 21 */
     "  \"prerequisites\": {\"source\": \"s\", \"memory_available_mb\": {\"amd64\": 279},\n"
     "    \"storage_free_mb\": {\"amd64\": 287}, \"kernel_config\": [\"VETH\"],\n"
     "    \"cgroup_controllers\": {\"v1\": [\"cpu\"], \"v2\": [\"cpu\"]}, \"systemd\": true,\n"
-    "    \"engine_api_min\": \"1.34\"}\n"                                    /* 25 */
+    "    \"engine_api_min\": \"1.34\"}\n" /* 25 */
     "}\n";
 
 /* One change to the valid text (the first occurrence of from becomes to), and the message. */
