@@ -1,8 +1,11 @@
 /*
- * classify: judges one host's facts against the supported-systems matrix of March 2019
- * (rules id FS_RULES_DEFAULT_ID, the seed document). The matrix, the engine list and the
- * recognition tables are static data so that they can become rule files; the code only walks
- * them. docs/classification.md explains every row and the sentences written into reasons.
+ * classify: judges one host's facts against a rule set (scanner/rules.h): the default is the
+ * supported-systems matrix of March 2019 (FS_RULES_DEFAULT_ID, the seed document), and any
+ * other built-in set or rule file can be given. The tier tables, engines, Windows and VM rules
+ * and prerequisite thresholds are the rule set's data; the tables here only say how devices
+ * are recognised (architecture names, ELF machines, Pi models, release files, hypervisors,
+ * Yocto code names). docs/classification.md explains every rule and the sentences written into
+ * reasons.
  *
  * Facts are read defensively: any member may be missing or of the wrong type (a stored report
  * can be edited by hand), and then the verdict says less, never something invented.

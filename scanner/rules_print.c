@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "scanner/probe.h"
 #include "scanner/rules.h"
 
 void fs_rules_print_list(FILE *out)
