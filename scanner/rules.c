@@ -140,6 +140,9 @@ static size_t locate(const struct ctx *c, size_t depth)
 {
     size_t i = skip_ws(c, 0);
 
+    if (depth > MAX_DEPTH)
+        depth = MAX_DEPTH;
+
     for (size_t d = 0; d < depth && i < c->len; d++) {
         size_t start = i;
         if (c->path[d].key == NULL && c->text[i] == '[') {
@@ -204,7 +207,7 @@ __attribute__((format(printf, 3, 4))) static void fail(struct ctx *c, bool at_pa
     if (c->failed)
         return;
     c->failed = true;
-    for (size_t d = 0; d < c->depth && n < sizeof path; d++) {
+    for (size_t d = 0; d < c->depth && d < MAX_DEPTH && n < sizeof path; d++) {
         if (c->path[d].key != NULL)
             n += (size_t)snprintf(path + n, sizeof path - n, "%s%s", d > 0 ? "." : "",
                                   c->path[d].key);
