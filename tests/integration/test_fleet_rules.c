@@ -139,6 +139,32 @@ static void test_bad_rule_file(void **state)
     assert_non_null(strstr(c->run.err, "unknown rule set 'azure-iot-edge-1999-01'"));
 }
 
+/*
+ * A vendor Yocto build through the real probe (busybox, gzip-compressed /proc/config.gz,
+ * image-buildinfo's /etc/build): Yocto's row, and the kernel prerequisite that fails.
+ */
+static void test_vendor_yocto_device(void **state)
+{
+    struct fleet_case *c = *state;
+    char inv[128];
+    char *reasons;
+
+    snprintf(inv, sizeof inv, "root@127.0.0.1:%d name=v\n", fleet_port("yocto-vendor-amd64"));
+    fleet_scan(&c->work, inv, fleet_var("KNOWN_HOSTS"), fleet_var("KEY"), NULL, &c->run);
+    fleet_report_load(&c->work, &c->report);
+    reasons = json_dumps(json_object_get(fleet_host(&c->report, "v"), "reasons"), 0);
+    c->text[0] = reasons; /* freed by the teardown */
+    assert_non_null(reasons);
+    if (strstr(reasons, "ACME Edge OS 2022.03 is a vendor build of poky (/etc/build from "
+                        "Yocto's image-buildinfo, DISTRO = acme-edge): matched as Yocto") == NULL ||
+        strstr(reasons, "Yocto on AMD64 is Tier 2 in azure-iot-edge-2019-03") == NULL ||
+        strstr(reasons, "the kernel (config read from /proc/config.gz) lacks CONFIG_VETH, "
+                        "CONFIG_NETFILTER_XT_MATCH_IPVS") == NULL ||
+        strstr(reasons, "Prerequisites met (azure-iot-edge-2019-03): memory; storage; cgroups; "
+                        "systemd") == NULL)
+        fail_msg("unexpected reasons for the vendor Yocto device: %s", reasons);
+}
+
 /* The same device judged by three rule sets: the default, a later built-in, a lab's file. */
 static void test_scan_with_rules(void **state)
 {
@@ -198,6 +224,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rules_show, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_bad_rule_file, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_scan_with_rules, fleet_case_setup,
+                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_vendor_yocto_device, fleet_case_setup,
                                         fleet_case_teardown),
     };
     return cmocka_run_group_tests_name("fleet_rules", tests, NULL, NULL);
