@@ -49,6 +49,10 @@ struct fs_rules_engine {
     char *note;
 };
 
+/*
+ * A loaded rule set. Its members are public because the classifier, `rules show` and the tests
+ * walk the tables; nothing changes it after fs_rules_parse, and every string is owned by it.
+ */
 struct fs_rules {
     char *id;
     char *title;
