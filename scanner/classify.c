@@ -1,8 +1,11 @@
 /*
- * classify: judges one host's facts against the supported-systems matrix of March 2019
- * (rules id FS_RULES_DEFAULT_ID, the seed document). The matrix, the engine list and the
- * recognition tables are static data so that they can become rule files; the code only walks
- * them. docs/classification.md explains every row and the sentences written into reasons.
+ * classify: judges one host's facts against a rule set (scanner/rules.h): the default is the
+ * supported-systems matrix of March 2019 (FS_RULES_DEFAULT_ID, the seed document), and any
+ * other built-in set or rule file can be given. The tier tables, engines, Windows and VM rules
+ * and prerequisite thresholds are the rule set's data; the tables here only say how devices
+ * are recognised (architecture names, ELF machines, Pi models, release files, hypervisors,
+ * Yocto code names). docs/classification.md explains every rule and the sentences written into
+ * reasons.
  *
  * Facts are read defensively: any member may be missing or of the wrong type (a stored report
  * can be edited by hand), and then the verdict says less, never something invented.
@@ -13,102 +16,10 @@
 #include <string.h>
 
 #include "scanner/probe.h"
+#include "scanner/rules.h"
 
-#define RULES FS_RULES_DEFAULT_ID
-
-/* ---- the matrix ------------------------------------------------------------------------- */
-
-/* The architecture columns of the seed's tables. */
-enum column { COL_AMD64 = 1u << 0, COL_ARM32V7 = 1u << 1 };
-
-/* One row of a tier table. Patterns ending in '*' match a prefix. */
-struct tier_row {
-    enum fs_tier tier;
-    const char *label; /* the seed's "Operating System" cell */
-    enum fs_os_family family;
-    const char *os_id;           /* os-release ID pattern; NULL matches any */
-    const char *version;         /* this version or a dotted extension of it; NULL any */
-    const char *const *editions; /* Windows EditionID patterns; NULL any */
-    long long build;             /* Windows build that must match exactly; 0 any */
-    unsigned columns;            /* the columns that say "Yes" */
-    const char *caveat;          /* a sentence added to reasons when this row matches */
-    const char *caveat_note;     /* and its short note, or NULL */
-};
-
-static const char *const iot_core_editions[] = {"IoTUAP", NULL};
-static const char *const iot_enterprise_editions[] = {"IoTEnterprise", "IoTEnterpriseS", NULL};
-static const char *const enterprise_editions[] = {"EnterpriseS", "EnterpriseSN", "Enterprise",
-                                                  "EnterpriseN", NULL};
-static const char *const server_editions[] = {"Server*", NULL};
-
-#define UBUNTU_SERVER_CAVEAT                                                                       \
-    "os-release does not tell Ubuntu Server from Ubuntu Desktop; the Tier 1 row is Ubuntu Server"
-#define ENTERPRISE_CAVEAT                                                                          \
-    "Windows 10 IoT Enterprise and Windows 10 Enterprise (LTSC) report the same EditionID: "       \
-    "the registry alone cannot tell them apart, so check the license"
-
-/* The seed's tables in its order: the first row that matches the OS and the column wins. */
-static const struct tier_row seed_rows[] = {
-    /* Tier 1, generally available. */
-    {FS_TIER_1, "Raspbian-stretch", FS_OS_LINUX, "raspbian", "9", NULL, 0, COL_ARM32V7, NULL, NULL},
-    {FS_TIER_1, "Ubuntu Server 16.04", FS_OS_LINUX, "ubuntu", "16.04", NULL, 0, COL_AMD64,
-     UBUNTU_SERVER_CAVEAT, NULL},
-    {FS_TIER_1, "Ubuntu Server 18.04", FS_OS_LINUX, "ubuntu", "18.04", NULL, 0, COL_AMD64,
-     UBUNTU_SERVER_CAVEAT, NULL},
-    /* Tier 1, public preview: Windows containers on Windows. */
-    {FS_TIER_1_PREVIEW, "Windows 10 IoT Core, build 17763", FS_OS_WINDOWS, NULL, NULL,
-     iot_core_editions, 17763, COL_AMD64, NULL, NULL},
-    {FS_TIER_1_PREVIEW, "Windows 10 IoT Enterprise, build 17763", FS_OS_WINDOWS, NULL, NULL,
-     iot_enterprise_editions, 17763, COL_AMD64, NULL, NULL},
-    {FS_TIER_1_PREVIEW, "Windows 10 IoT Enterprise, build 17763", FS_OS_WINDOWS, NULL, NULL,
-     enterprise_editions, 17763, COL_AMD64, ENTERPRISE_CAVEAT,
-     "IoT Enterprise or Enterprise LTSC: check the license"},
-    {FS_TIER_1_PREVIEW, "Windows Server 2019", FS_OS_WINDOWS, NULL, NULL, server_editions, 17763,
-     COL_AMD64, NULL, NULL},
-    /* Tier 2. */
-    {FS_TIER_2, "CentOS 7.5", FS_OS_LINUX, "centos", "7.5", NULL, 0, COL_AMD64 | COL_ARM32V7, NULL,
-     NULL},
-    {FS_TIER_2, "Debian 8", FS_OS_LINUX, "debian", "8", NULL, 0, COL_AMD64 | COL_ARM32V7, NULL,
-     NULL},
-    {FS_TIER_2, "Debian 9", FS_OS_LINUX, "debian", "9", NULL, 0, COL_AMD64 | COL_ARM32V7, NULL,
-     NULL},
-    {FS_TIER_2, "RHEL 7.5", FS_OS_LINUX, "rhel", "7.5", NULL, 0, COL_AMD64 | COL_ARM32V7, NULL,
-     NULL},
-    {FS_TIER_2, "Ubuntu 18.04", FS_OS_LINUX, "ubuntu", "18.04", NULL, 0, COL_AMD64 | COL_ARM32V7,
-     NULL, NULL},
-    {FS_TIER_2, "Ubuntu 16.04", FS_OS_LINUX, "ubuntu", "16.04", NULL, 0, COL_AMD64 | COL_ARM32V7,
-     NULL, NULL},
-    {FS_TIER_2, "Wind River 8", FS_OS_LINUX, "wrlinux*", "8", NULL, 0, COL_AMD64, NULL, NULL},
-    {FS_TIER_2, "Yocto", FS_OS_LINUX, "poky", NULL, NULL, 0, COL_AMD64, NULL, NULL},
-};
-
-/* Container engines, in the order one is chosen when several are installed. */
-static const struct engine_rule {
-    const char *name; /* the package name, and the container_engine value */
-    enum fs_engine_support support;
-    const char *reason;
-    const char *note;
-} engine_rules[] = {
-    {"moby-engine", FS_ENGINE_RECOMMENDED,
-     "moby-engine: the container engine Microsoft recommends for production",
-     "moby-engine: recommended"},
-    {"docker-ee", FS_ENGINE_BEST_EFFORT,
-     "Docker EE: best-effort support, moby-engine is recommended for production",
-     "docker-ee: best-effort"},
-    {"docker-ce", FS_ENGINE_BEST_EFFORT,
-     "Docker CE: best-effort support, moby-engine is recommended for production",
-     "docker-ce: best-effort"},
-    {"docker.io", FS_ENGINE_BEST_EFFORT,
-     "docker.io (the distribution's Docker): best-effort support, moby-engine is recommended for "
-     "production",
-     "docker.io: best-effort"},
-    {"docker", FS_ENGINE_BEST_EFFORT,
-     "Docker (not moby-engine): best-effort support, moby-engine is recommended for production",
-     "docker: best-effort"},
-    {"podman", FS_ENGINE_UNSUPPORTED,
-     "Podman: not a supported container engine, moby-engine is recommended for production",
-     "podman: unsupported"},
-};
+/* The rule set's id, for sentences: every verdict names the rules it was judged by. */
+#define RULES (j->r->id)
 
 /* `docker version` platform names and the engine they mean. */
 static const struct {
@@ -201,7 +112,10 @@ static const char *const container_kinds[] = {
 
 struct judge {
     struct fs_verdict *v;
-    bool failed; /* memory ran out */
+    const struct fs_rules *r;
+    bool failed;  /* memory ran out */
+    bool blocked; /* a rule other than tier and engine rules out production */
+    int prereq_failed;
 };
 
 /* What the classifier knows about the system while it judges it. */
@@ -211,7 +125,12 @@ struct device {
     const char *version; /* borrowed from the verdict */
     const char *edition; /* Windows EditionID, borrowed from the facts */
     long long build;     /* Windows build, 0 when unknown */
-    char label[256];     /* how sentences name the system */
+    const char *name;    /* os-release NAME and PRETTY_NAME, for rows matched by name */
+    const char *pretty;
+    const char *vendor_of; /* the reference distribution a vendor build derives from, or NULL */
+    char vendor_why[160];  /* what showed it */
+    const struct fs_rules_row *row; /* the row that decided the tier, or NULL */
+    char label[256];                /* how sentences name the system */
 };
 
 /* Replaces an owned verdict string with a copy of value (NULL clears it). */
@@ -415,6 +334,63 @@ static void posix_os_version(const json_t *facts, const char *id, char *buf, siz
     }
 }
 
+/* Yocto release code names, as vendor builds keep them in os-release's VERSION. */
+static const char *const yocto_codenames[] = {
+    "dizzy",      "fido",      "jethro",   "krogoth",   "morty",    "pyro",
+    "rocko",      "sumo",      "thud",     "warrior",   "zeus",     "dunfell",
+    "gatesgarth", "hardknott", "honister", "kirkstone", "langdale", "mickledore",
+    "nanbield",   "scarthgap", "styhead",  "walnascar",
+};
+
+/* True when word appears in s as a whole word (letters around it do not count). */
+static bool has_word(const char *s, const char *word)
+{
+    size_t n = strlen(word);
+
+    for (const char *p = s; p != NULL && (p = strstr(p, word)) != NULL; p++) {
+        bool left = p == s || !((p[-1] >= 'a' && p[-1] <= 'z') || (p[-1] >= 'A' && p[-1] <= 'Z'));
+        bool right = !((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z'));
+        if (left && right)
+            return true;
+    }
+    return false;
+}
+
+/*
+ * A vendor's Yocto build replaces ID=poky with its own (fsl-imx-xwayland, tdx-xwayland,
+ * ...). It is recognised, in this order, by os-release's ID_LIKE naming poky or yocto, by a
+ * Yocto release code name in VERSION or VERSION_CODENAME or DISTRO_CODENAME, or by
+ * /etc/build as Yocto's image-buildinfo class writes it (DISTRO = ..., layer revisions).
+ */
+static void find_vendor_build(const json_t *facts, struct device *d)
+{
+    const json_t *osr = get(facts, "os_release"), *build = get(facts, "yocto_build");
+    const char *like = str(osr, "ID_LIKE");
+    static const char *const version_keys[] = {"VERSION", "VERSION_CODENAME", "DISTRO_CODENAME"};
+
+    if (d->id == NULL || strcmp(d->id, "poky") == 0)
+        return;
+    if (has_word(like, "poky") || has_word(like, "yocto")) {
+        snprintf(d->vendor_why, sizeof d->vendor_why, "os-release ID_LIKE=%s", like);
+    } else if (json_is_object(build) && (str(build, "DISTRO") != NULL || get(build, "layers"))) {
+        snprintf(d->vendor_why, sizeof d->vendor_why, "/etc/build from Yocto's image-buildinfo%s%s",
+                 str(build, "DISTRO") ? ", DISTRO = " : "",
+                 str(build, "DISTRO") ? str(build, "DISTRO") : "");
+    } else {
+        for (size_t k = 0; d->vendor_why[0] == '\0' && k < COUNT(version_keys); k++)
+            for (size_t i = 0; i < COUNT(yocto_codenames); i++)
+                if (has_word(str(osr, version_keys[k]), yocto_codenames[i])) {
+                    snprintf(d->vendor_why, sizeof d->vendor_why,
+                             "os-release %s names the Yocto release '%s'", version_keys[k],
+                             yocto_codenames[i]);
+                    break;
+                }
+    }
+    trim_partial_utf8(d->vendor_why);
+    if (d->vendor_why[0] != '\0')
+        d->vendor_of = "poky";
+}
+
 static void identify_posix(struct judge *j, const json_t *facts, struct device *d)
 {
     const json_t *osr = get(facts, "os_release");
@@ -440,6 +416,10 @@ static void identify_posix(struct judge *j, const json_t *facts, struct device *
     set(j, &j->v->os_name, name != NULL ? name : str(osr, "NAME"));
     d->id = j->v->os_id;
     d->version = j->v->os_version;
+    d->name = str(osr, "NAME");
+    d->pretty = str(osr, "PRETTY_NAME");
+    if (d->family == FS_OS_LINUX)
+        find_vendor_build(facts, d);
     if (j->v->os_name != NULL)
         snprintf(d->label, sizeof d->label, "%s", j->v->os_name);
     else if (version[0] != '\0')
@@ -570,23 +550,53 @@ static void judge_arch_posix(struct judge *j, const json_t *facts)
 
 enum match { NO_MATCH, MATCH, MAYBE };
 
-static unsigned column_of(enum fs_arch_class a)
+/* The rule set's column for this architecture, or -1 when it has none. */
+static int column_of(const struct fs_rules *r, enum fs_arch_class a)
 {
-    return a == FS_ARCH_AMD64 ? COL_AMD64 : a == FS_ARCH_ARM32V7 ? COL_ARM32V7 : 0;
+    int col = fs_rules_column_of(a);
+    return col >= 0 && r->columns[col] ? col : -1;
+}
+
+static bool any_match(char *const *patterns, const char *s)
+{
+    for (size_t i = 0; patterns != NULL && patterns[i] != NULL; i++)
+        if (pattern_match(patterns[i], s))
+            return true;
+    return false;
+}
+
+static bool build_listed(const long long *builds, long long build)
+{
+    for (size_t i = 0; builds[i] != 0; i++)
+        if (builds[i] == build)
+            return true;
+    return false;
+}
+
+/* Whether the OS is the row's, by os-release ID, by a vendor build's origin, and by NAME. */
+static bool row_os(const struct fs_rules_row *row, const struct device *d)
+{
+    if (row->family != d->family)
+        return false;
+    if (row->ids != NULL && !any_match(row->ids, d->id) &&
+        !(row->vendor && d->vendor_of != NULL && any_match(row->ids, d->vendor_of)))
+        return false;
+    return row->name == NULL || has_text(d->name, row->name) || has_text(d->pretty, row->name);
 }
 
 /* Whether d is the OS of row; MAYBE (with *missing naming what) when a needed fact is absent. */
-static enum match row_match(const struct tier_row *row, const struct device *d,
+static enum match row_match(const struct fs_rules_row *row, const struct device *d,
                             const char **missing)
 {
-    bool edition_ok = row->editions == NULL;
+    bool edition_ok = row->editions == NULL || any_match(row->editions, d->edition);
+    bool build_known = d->build != 0;
 
-    if (row->family != d->family || (row->os_id != NULL && !pattern_match(row->os_id, d->id)))
+    if (!row_os(row, d))
         return NO_MATCH;
-    if (row->build != 0 && d->build != 0 && row->build != d->build)
+    if (build_known && row->builds != NULL && !build_listed(row->builds, d->build))
         return NO_MATCH;
-    for (size_t i = 0; !edition_ok && d->edition != NULL && row->editions[i] != NULL; i++)
-        edition_ok = pattern_match(row->editions[i], d->edition);
+    if (build_known && row->min_build != 0 && d->build < row->min_build)
+        return NO_MATCH;
     if (!edition_ok && d->edition != NULL)
         return NO_MATCH;
     if (row->version != NULL && d->version != NULL && !extends(d->version, row->version)) {
@@ -596,7 +606,7 @@ static enum match row_match(const struct tier_row *row, const struct device *d,
         *missing = "minor version";
     } else if (row->version != NULL && d->version == NULL)
         *missing = "version";
-    else if (row->build != 0 && d->build == 0)
+    else if ((row->builds != NULL || row->min_build != 0) && !build_known)
         *missing = "build";
     else if (!edition_ok)
         *missing = "edition";
@@ -605,84 +615,110 @@ static enum match row_match(const struct tier_row *row, const struct device *d,
     return MAYBE;
 }
 
-static void tier_hit(struct judge *j, const struct tier_row *row)
+static void tier_hit(struct judge *j, struct device *d, const struct fs_rules_row *row, int col)
 {
-    const char *col = column_name(j->v->arch_class);
+    const char *name = column_name(j->v->arch_class);
+    enum fs_tier tier = row->cells[col] == FS_CELL_PREVIEW ? FS_TIER_1_PREVIEW : row->tier;
+    const char *meaning = j->r->tier_meaning[tier];
 
-    j->v->tier = row->tier;
-    note(j, "%s: %s on %s", fs_tier_name(row->tier), row->label, col);
-    if (row->tier == FS_TIER_1)
-        reason(j, "%s on %s is Tier 1 in %s: generally available, officially supported", row->label,
-               col, RULES);
-    else if (row->tier == FS_TIER_1_PREVIEW)
-        reason(j, "%s on %s is Tier 1 public preview in %s: not generally available", row->label,
-               col, RULES);
+    d->row = row;
+    j->v->tier = tier;
+    note(j, "%s: %s on %s", fs_tier_name(tier), row->label, name);
+    if (d->vendor_of != NULL && row->vendor)
+        reason(j, "%s is a vendor build of %s (%s): matched as %s", d->label, d->vendor_of,
+               d->vendor_why, row->label);
+    if (tier == FS_TIER_1)
+        reason(j, "%s on %s is Tier 1 in %s: %s", row->label, name, RULES, meaning);
+    else if (tier == FS_TIER_1_PREVIEW)
+        reason(j, "%s on %s is Tier 1 public preview in %s: %s", row->label, name, RULES, meaning);
     else
-        reason(j, "%s on %s is Tier 2 in %s: compatible, not officially supported", row->label, col,
-               RULES);
+        reason(j, "%s on %s is Tier 2 in %s: %s", row->label, name, RULES, meaning);
     if (row->caveat != NULL)
         reason(j, "%s", row->caveat);
     if (row->caveat_note != NULL)
         note(j, "%s", row->caveat_note);
-}
-
-/* The OS is listed, but not for this architecture. */
-static void tier_wrong_column(struct judge *j, const struct device *d, const struct tier_row *row,
-                              unsigned listed)
-{
-    const char *col = column_name(j->v->arch_class);
-
-    j->v->tier = FS_TIER_UNSUPPORTED;
-    if (column_of(j->v->arch_class) == 0) {
-        note(j, "unsupported: no %s column", col);
-        reason(j, "%s on %s is not supported in %s: the matrix has no %s column", d->label, col,
-               RULES, col);
-    } else {
-        note(j, "unsupported: %s not on %s", row->label, col);
-        reason(j, "%s on %s is not supported in %s: %s is listed for %s only", d->label, col, RULES,
-               row->label, (listed & COL_AMD64) ? "AMD64" : "ARM32v7");
+    if (row->runtime == FS_RUNTIME_EFLOW) {
+        note(j, "through IoT Edge for Linux on Windows");
+        reason(j,
+               "%s lists this system for IoT Edge for Linux on Windows (EFLOW): IoT Edge runs in "
+               "EFLOW's Linux virtual machine, not on the Windows host's own container engine",
+               RULES);
     }
 }
 
-static void judge_tier(struct judge *j, const struct device *d)
+/* The OS is listed, but not for this architecture. listed: the columns that say Yes. */
+static void tier_wrong_column(struct judge *j, const struct device *d,
+                              const struct fs_rules_row *row, const bool *listed)
 {
-    const struct tier_row *listed = NULL, *maybe = NULL;
-    const char *missing = NULL, *why = NULL;
-    unsigned col = column_of(j->v->arch_class), listed_cols = 0;
+    const char *col = column_name(j->v->arch_class);
+    char cols[64] = "";
 
-    j->v->tier = FS_TIER_UNKNOWN;
-    if (d->family == FS_OS_UNKNOWN)
+    j->v->tier = FS_TIER_UNSUPPORTED;
+    if (column_of(j->r, j->v->arch_class) < 0) {
+        note(j, "unsupported: no %s column", col);
+        reason(j, "%s on %s is not supported in %s: the matrix has no %s column", d->label, col,
+               RULES, col);
         return;
+    }
+    for (int c = 0; c < FS_COL_COUNT; c++)
+        if (listed[c])
+            snprintf(cols + strlen(cols), sizeof cols - strlen(cols), "%s%s",
+                     cols[0] != '\0' ? " and " : "", fs_rules_column_name((enum fs_rules_column)c));
+    note(j, "unsupported: %s not on %s", row->label, col);
+    reason(j, "%s on %s is not supported in %s: %s is listed for %s only", d->label, col, RULES,
+           row->label, cols);
+}
+
+/* Says why a Linux or Windows system cannot be judged at all; false when it can. */
+static bool tier_unjudgeable(struct judge *j, const struct device *d)
+{
+    if (d->family == FS_OS_UNKNOWN)
+        return true;
     if (d->family == FS_OS_OTHER) {
         j->v->tier = FS_TIER_UNSUPPORTED;
         note(j, "unsupported: not Linux or Windows");
         reason(j, "%s is neither Linux nor Windows: %s lists only Linux and Windows systems",
                d->label, RULES);
-        return;
+        return true;
     }
     if (d->family == FS_OS_WINDOWS && d->build == 0 && d->edition == NULL) {
         note(j, "Windows version unknown");
         reason(j, "Windows answered, but neither ver nor reg query gave its build or edition");
-        return;
+        return true;
     }
     if (d->id == NULL && d->family == FS_OS_LINUX) {
         note(j, "distribution unknown");
         reason(j, "Linux without /etc/os-release or a known release file: the distribution "
                   "cannot be identified");
-        return;
+        return true;
     }
-    for (size_t i = 0; i < COUNT(seed_rows); i++) {
-        enum match m = row_match(&seed_rows[i], d, &missing);
+    return false;
+}
+
+static void judge_tier(struct judge *j, struct device *d)
+{
+    const struct fs_rules_row *listed = NULL, *maybe = NULL;
+    const char *missing = NULL, *why = NULL;
+    int col = column_of(j->r, j->v->arch_class);
+    bool listed_cols[FS_COL_COUNT] = {false};
+
+    j->v->tier = FS_TIER_UNKNOWN;
+    if (tier_unjudgeable(j, d))
+        return;
+    for (size_t i = 0; i < j->r->n_rows; i++) {
+        const struct fs_rules_row *row = &j->r->rows[i];
+        enum match m = row_match(row, d, &missing);
         if (m == MAYBE && maybe == NULL) {
-            maybe = &seed_rows[i];
+            maybe = row;
             why = missing;
         }
         if (m != MATCH)
             continue;
-        listed = listed != NULL ? listed : &seed_rows[i];
-        listed_cols |= seed_rows[i].columns;
-        if (seed_rows[i].columns & col) {
-            tier_hit(j, &seed_rows[i]);
+        listed = listed != NULL ? listed : row;
+        for (int c = 0; c < FS_COL_COUNT; c++)
+            listed_cols[c] = listed_cols[c] || row->cells[c] != FS_CELL_NO;
+        if (col >= 0 && row->cells[col] != FS_CELL_NO) {
+            tier_hit(j, d, row, col);
             return;
         }
     }
@@ -705,24 +741,28 @@ static void judge_tier(struct judge *j, const struct device *d)
 
 /* ---- the container engine --------------------------------------------------------------- */
 
-static const struct engine_rule *engine_rule(const char *name)
+static const struct fs_rules_engine *engine_rule(const struct fs_rules *r, const char *name)
 {
-    for (size_t i = 0; name != NULL && i < COUNT(engine_rules); i++)
-        if (strcmp(engine_rules[i].name, name) == 0)
-            return &engine_rules[i];
+    for (size_t i = 0; name != NULL && i < r->n_engines; i++)
+        if (strcmp(r->engines[i].name, name) == 0)
+            return &r->engines[i];
     return NULL;
 }
+
+/* Engine packages fleetscan recognises, in the order one is chosen when several are installed. */
+static const char *const engine_packages[] = {"moby-engine", "docker-ee", "docker-ce",
+                                              "docker.io",   "docker",    "podman"};
 
 /* The installed package of the highest-ranked engine, or NULL. */
 static const char *engine_from_packages(const json_t *packages, const char **version)
 {
-    for (size_t r = 0; r < COUNT(engine_rules); r++)
+    for (size_t r = 0; r < COUNT(engine_packages); r++)
         for (size_t i = 0; i < json_array_size(packages); i++) {
             const json_t *pkg = json_array_get(packages, i);
             const char *name = str(pkg, "name");
-            if (name != NULL && strcmp(name, engine_rules[r].name) == 0) {
+            if (name != NULL && strcmp(name, engine_packages[r]) == 0) {
                 *version = str(pkg, "version");
-                return engine_rules[r].name;
+                return engine_packages[r];
             }
         }
     return NULL;
@@ -813,7 +853,7 @@ static void judge_engine(struct judge *j, const json_t *facts)
     const json_t *engine = get(facts, "engine"), *docker = get(engine, "docker");
     const char *version = NULL, *why = NULL;
     const char *name = engine_from_packages(get(engine, "packages"), &version);
-    const struct engine_rule *rule;
+    const struct fs_rules_engine *rule;
 
     if (name == NULL)
         name = engine_from_services(get(engine, "services"), docker);
@@ -823,8 +863,14 @@ static void judge_engine(struct judge *j, const json_t *facts)
         name = "podman";
     if (str(docker, "server_version") != NULL)
         version = str(docker, "server_version");
-    rule = engine_rule(name);
-    if (rule != NULL) {
+    rule = engine_rule(j->r, name);
+    if (rule == NULL && name != NULL) {
+        set(j, &j->v->container_engine, name);
+        set(j, &j->v->engine_version, version);
+        j->v->engine_support = FS_ENGINE_UNSUPPORTED;
+        note(j, "%s: not listed", name);
+        reason(j, "%s is not a container engine %s lists", name, RULES);
+    } else if (rule != NULL) {
         set(j, &j->v->container_engine, rule->name);
         set(j, &j->v->engine_version, version);
         j->v->engine_support = rule->support;
@@ -886,28 +932,38 @@ static void identify_windows(struct judge *j, const json_t *facts, struct device
     j->v->arch_class = class_of_name(arch);
 }
 
-/* The seed's rules for containers on Windows, checked after the tier. */
+/* The rule set's rules for containers on Windows, checked after the tier. */
 static void judge_windows_containers(struct judge *j, const json_t *facts, const struct device *d)
 {
     const json_t *docker = get(get(facts, "engine"), "docker");
-
     bool linux_containers = pattern_match("linux", str(docker, "os_type"));
+    bool eflow = d->row != NULL && d->row->runtime == FS_RUNTIME_EFLOW;
 
-    if (j->v->tier == FS_TIER_UNSUPPORTED && d->build >= 14393 && !linux_containers) {
+    if (j->v->tier == FS_TIER_UNSUPPORTED && d->build >= j->r->linux_containers_min_build &&
+        !linux_containers) {
         note(j, "Linux containers only for development");
-        reason(j,
-               "Windows build %lld can run Linux containers for development and testing only "
-               "(%s): production needs Windows containers on a listed build 17763 system",
-               d->build, RULES);
+        if (j->r->windows_container_build != 0)
+            reason(j,
+                   "Windows build %lld can run Linux containers for development and testing only "
+                   "(%s): production needs Windows containers on a listed build %lld system",
+                   d->build, RULES, j->r->windows_container_build);
+        else
+            reason(j,
+                   "Windows build %lld can run Linux containers for development and testing only "
+                   "(%s): production needs a listed Windows system with IoT Edge for Linux on "
+                   "Windows",
+                   d->build, RULES);
     }
-    if (linux_containers) {
+    if (linux_containers && !eflow) {
+        j->blocked = true;
         note(j, "Linux containers on Windows: development only");
         reason(j,
                "The engine runs Linux containers: on Windows that is for development and "
                "testing only in %s, not for production",
                RULES);
     }
-    if (pattern_match("hyperv", str(docker, "default_isolation"))) {
+    if (pattern_match("hyperv", str(docker, "default_isolation")) && !j->r->hyperv_isolation) {
+        j->blocked = true;
         note(j, "Hyper-V isolation: not supported");
         reason(j,
                "The engine isolates containers with Hyper-V by default: %s supports only "
@@ -953,6 +1009,10 @@ static void judge_virt(struct judge *j, const json_t *facts, enum fs_os_family f
             return;
         }
     note(j, "virtual machine (%s)", name);
+    if (!j->r->vm_family_match) {
+        reason(j, "Virtual machine (%s): %s supports IoT Edge in virtual machines", name, RULES);
+        return;
+    }
     reason(j,
            "Virtual machine (%s): %s supports IoT Edge in virtual machines whose OS family "
            "matches the containers' (%s containers on a %s VM)",
@@ -960,7 +1020,7 @@ static void judge_virt(struct judge *j, const json_t *facts, enum fs_os_family f
            family == FS_OS_WINDOWS ? "Windows" : "Linux");
 }
 
-static void judge_ready(struct judge *j)
+static void judge_ready(struct judge *j, const struct device *d)
 {
     struct fs_verdict *v = j->v;
     const char *engine = v->container_engine != NULL ? v->container_engine : "no container engine";
@@ -974,6 +1034,18 @@ static void judge_ready(struct judge *j)
                "Not production ready: only Tier 1 (generally available) systems are "
                "production systems in %s",
                RULES);
+    } else if (j->blocked) {
+        v->production_ready = FS_READY_NO;
+        reason(j, "Not production ready: the container configuration is not supported for "
+                  "production (see above)");
+    } else if (d->row != NULL && d->row->runtime == FS_RUNTIME_EFLOW) {
+        v->production_ready = FS_READY_UNKNOWN;
+        reason(j, "Tier 1 through IoT Edge for Linux on Windows: production readiness depends on "
+                  "the EFLOW virtual machine, which is a host of its own to scan");
+    } else if (v->engine_support == FS_ENGINE_RECOMMENDED && j->prereq_failed > 0) {
+        v->production_ready = FS_READY_NO;
+        reason(j, "Not production ready: %d prerequisite%s failed (see above)", j->prereq_failed,
+               j->prereq_failed == 1 ? "" : "s");
     } else if (v->engine_support == FS_ENGINE_RECOMMENDED) {
         v->production_ready = FS_READY_YES;
         reason(j, "Production ready in %s: Tier 1 (generally available) with moby-engine", RULES);
@@ -1001,19 +1073,195 @@ static void judge_probe_quality(struct judge *j, const json_t *facts)
                   "U+FFFD");
 }
 
+/* ---- prerequisites -------------------------------------------------------------------- */
+
+/* Compares dotted versions numerically ("1.39" > "1.4"): <0, 0, >0. */
+static int version_cmp(const char *a, const char *b)
+{
+    while (*a != '\0' || *b != '\0') {
+        char *ea, *eb;
+        long x = strtol(a, &ea, 10), y = strtol(b, &eb, 10);
+        if (x != y)
+            return x < y ? -1 : 1;
+        if (ea == a && eb == b)
+            break;
+        a = *ea == '.' ? ea + 1 : ea;
+        b = *eb == '.' ? eb + 1 : eb;
+    }
+    return 0;
+}
+
+/* What was checked, for the summary sentence. */
+struct checks {
+    char passed[160];
+    char unchecked[400];
+};
+
+static void add_word(char *buf, size_t size, const char *word)
+{
+    size_t n = strlen(buf);
+    snprintf(buf + n, size - n, "%s%s", n > 0 ? "; " : "", word);
+}
+
+__attribute__((format(printf, 3, 4))) static void prereq_failed(struct judge *j, const char *what,
+                                                                const char *fmt, ...)
+{
+    char buf[600];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    trim_partial_utf8(buf);
+    j->prereq_failed++;
+    note(j, "prerequisite failed: %s", what);
+    reason(j, "Prerequisite failed: %s (%s, after Microsoft's compatibility check)", buf, RULES);
+}
+
+/* MemAvailable and free storage against the thresholds for this architecture. */
+static void check_space(struct judge *j, const json_t *facts, struct checks *ck)
+{
+    enum fs_arch_class a = j->v->arch_class;
+    long long mem_mb = j->r->memory_available_mb[a], disk_mb = j->r->storage_free_mb[a];
+    long long avail = num(get(facts, "memory_kb"), "available", -1);
+    const json_t *storage = get(facts, "storage_kb"), *where = NULL;
+    const char *path = NULL;
+    static const char *const paths[] = {"/var/lib/docker", "/var", "/"};
+
+    if (mem_mb == 0 || disk_mb == 0) {
+        add_word(ck->unchecked, sizeof ck->unchecked,
+                 "memory and storage (no threshold for this "
+                 "architecture)");
+        return;
+    }
+    if (avail < 0)
+        add_word(ck->unchecked, sizeof ck->unchecked, "memory (MemAvailable not read)");
+    else if (avail / 1024 <= mem_mb)
+        prereq_failed(j, "memory", "%lld MB of memory available, more than %lld MB needed on %s",
+                      avail / 1024, mem_mb, column_name(a));
+    else
+        add_word(ck->passed, sizeof ck->passed, "memory");
+    for (size_t i = 0; where == NULL && i < COUNT(paths); i++) {
+        where = get(storage, paths[i]);
+        path = paths[i];
+    }
+    if (num(where, "available", -1) < 0)
+        add_word(ck->unchecked, sizeof ck->unchecked, "storage (df not read)");
+    else if (num(where, "available", -1) / 1024 <= disk_mb)
+        prereq_failed(j, "storage", "%lld MB free on %s, more than %lld MB needed on %s",
+                      num(where, "available", -1) / 1024, path, disk_mb, column_name(a));
+    else
+        add_word(ck->passed, sizeof ck->passed, "storage");
+}
+
+static void check_kernel(struct judge *j, const json_t *facts, struct checks *ck)
+{
+    const json_t *kc = get(facts, "kernel_config"), *flags = get(kc, "flags");
+    char missing[400] = "";
+    size_t n = 0;
+
+    if (!json_is_object(flags)) {
+        add_word(ck->unchecked, sizeof ck->unchecked,
+                 "kernel config (no /proc/config.gz or /boot/config-* readable)");
+        return;
+    }
+    for (size_t i = 0; j->r->kernel_config[i] != NULL; i++) {
+        const char *val = str(flags, j->r->kernel_config[i]);
+        if (val == NULL || (strcmp(val, "y") != 0 && strcmp(val, "m") != 0)) {
+            size_t len = strlen(missing);
+            snprintf(missing + len, sizeof missing - len, "%sCONFIG_%s", n++ > 0 ? ", " : "",
+                     j->r->kernel_config[i]);
+        }
+    }
+    if (n > 0)
+        prereq_failed(j, "kernel config", "the kernel (config read from %s) lacks %s",
+                      str(kc, "source") ? str(kc, "source") : "the device", missing);
+    else
+        add_word(ck->passed, sizeof ck->passed, "kernel config");
+}
+
+static void check_cgroups(struct judge *j, const json_t *facts, struct checks *ck)
+{
+    const json_t *cg = get(facts, "cgroup"), *have = get(cg, "controllers");
+    long long version = num(cg, "version", 0);
+    char *const *need = version == 2 ? j->r->cgroup_v2 : j->r->cgroup_v1;
+    char missing[200] = "";
+    size_t n = 0;
+
+    if (!json_is_array(have) || (version != 1 && version != 2)) {
+        add_word(ck->unchecked, sizeof ck->unchecked, "cgroup controllers (not read)");
+        return;
+    }
+    for (size_t i = 0; need[i] != NULL; i++) {
+        bool found = false;
+        for (size_t k = 0; k < json_array_size(have); k++)
+            found = found || pattern_match(need[i], json_string_value(json_array_get(have, k)));
+        if (!found) {
+            size_t len = strlen(missing);
+            snprintf(missing + len, sizeof missing - len, "%s%s", n++ > 0 ? ", " : "", need[i]);
+        }
+    }
+    if (n > 0)
+        prereq_failed(j, "cgroups", "cgroup v%lld controller%s %s not enabled", version,
+                      n == 1 ? "" : "s", missing);
+    else
+        add_word(ck->passed, sizeof ck->passed, "cgroups");
+}
+
+static void check_init_and_api(struct judge *j, const json_t *facts, struct checks *ck)
+{
+    const json_t *systemd = get(facts, "systemd");
+    const char *api = str(get(get(facts, "engine"), "docker"), "api_version");
+
+    if (j->r->systemd && systemd == json_false())
+        prereq_failed(j, "systemd", "systemd is not running (pid 1 is %s)",
+                      str(facts, "pid1") ? str(facts, "pid1") : "unknown");
+    else if (j->r->systemd && systemd == json_true())
+        add_word(ck->passed, sizeof ck->passed, "systemd");
+    else if (j->r->systemd)
+        add_word(ck->unchecked, sizeof ck->unchecked, "systemd (init not read)");
+    if (j->v->container_engine == NULL)
+        return;
+    if (api == NULL)
+        add_word(ck->unchecked, sizeof ck->unchecked,
+                 "engine API version (the daemon did not answer)");
+    else if (version_cmp(api, j->r->engine_api_min) < 0)
+        prereq_failed(j, "engine API", "the container engine speaks API %s, %s or later needed",
+                      api, j->r->engine_api_min);
+    else
+        add_word(ck->passed, sizeof ck->passed, "engine API");
+}
+
+/* The prerequisites Microsoft's compatibility script checked, with the rule set's thresholds. */
+static void judge_prerequisites(struct judge *j, const json_t *facts)
+{
+    struct checks ck = {"", ""};
+
+    check_space(j, facts, &ck);
+    check_kernel(j, facts, &ck);
+    check_cgroups(j, facts, &ck);
+    check_init_and_api(j, facts, &ck);
+    if (ck.passed[0] != '\0')
+        reason(j, "Prerequisites met (%s): %s", RULES, ck.passed);
+    if (ck.unchecked[0] != '\0')
+        reason(j, "Prerequisites not checked: %s", ck.unchecked);
+}
+
 /*
  * Every member of v is set; notes and reasons are appended to, so that lines the scanner added
  * before classification stay (a cleared verdict's NULL arrays are created here).
  */
-int fs_classify(const json_t *facts, struct fs_verdict *v)
+int fs_classify_with(const struct fs_rules *rules, const json_t *facts, struct fs_verdict *v)
 {
-    struct judge j = {v, false};
+    struct judge j = {v, rules, false, false, 0};
     struct device d;
     const char *kind = str(facts, "kind");
     char **fields[] = {&v->os_id,         &v->os_version,       &v->os_name,
                        &v->arch,          &v->container_engine, &v->engine_version,
                        &v->virtualization};
 
+    if (rules == NULL)
+        return -1;
     memset(&d, 0, sizeof d);
     if (v->notes == NULL)
         v->notes = json_array();
@@ -1031,7 +1279,7 @@ int fs_classify(const json_t *facts, struct fs_verdict *v)
         v->tier = FS_TIER_UNKNOWN;
         note(&j, "not identified");
         reason(&j, "No probe facts: the host could not be identified");
-        judge_ready(&j);
+        judge_ready(&j, &d);
         return j.failed ? -1 : 0;
     }
     if (kind != NULL && strcmp(kind, "windows") == 0) {
@@ -1046,7 +1294,14 @@ int fs_classify(const json_t *facts, struct fs_verdict *v)
         judge_windows_containers(&j, facts, &d);
     judge_engine(&j, facts);
     judge_virt(&j, facts, d.family);
-    judge_ready(&j);
+    if (d.family == FS_OS_LINUX)
+        judge_prerequisites(&j, facts);
+    judge_ready(&j, &d);
     judge_probe_quality(&j, facts);
     return j.failed ? -1 : 0;
+}
+
+int fs_classify(const json_t *facts, struct fs_verdict *v)
+{
+    return fs_classify_with(fs_rules_builtin(FS_RULES_DEFAULT_ID), facts, v);
 }

@@ -13,12 +13,14 @@
 
 #include "scanner/outdir.h"
 #include "scanner/probe.h"
+#include "scanner/rules.h"
 #include "scanner/scan.h"
 #include "scanner/tools.h"
 
 static const char usage_text[] =
     "Usage:\n"
     "  fleetscan scan [options] INVENTORY   scan every host of an inventory over SSH\n"
+    "  fleetscan rules [show ID|FILE.json]   list the built-in rule sets, or print one\n"
     "  fleetscan probe --print linux|windows-cmd|windows-powershell\n"
     "                                       print the exact probe fleetscan runs on a device\n"
     "  fleetscan merge SHARD.json... [-o DIR]\n"
@@ -46,6 +48,8 @@ static const char usage_text[] =
     "      --timeout SEC          whole-host deadline, probe included (default 60)\n"
     "      --max-output SIZE      probe output kept per host and stream (default 1M; K and M\n"
     "                             suffixes); past it, reading stops and the host is noted\n"
+    "      --rules ID|FILE.json   the supported-systems matrix to judge by (default\n"
+    "                             " FS_RULES_DEFAULT_ID "; see 'fleetscan rules')\n"
     "  -q, --quiet                no progress line\n"
     "      --fail-on LIST         findings that make the exit status 1 (default not-ok);\n"
     "                             e.g. unreachable,unsupported,tier2 (see fleetscan(1))\n"
@@ -154,7 +158,8 @@ enum {
     OPT_MAX_OUTPUT,
     OPT_FAIL_ON,
     OPT_SHARD,
-    OPT_RESCAN_FAILED
+    OPT_RESCAN_FAILED,
+    OPT_RULES
 };
 
 static const struct option scan_options[] = {
@@ -167,6 +172,7 @@ static const struct option scan_options[] = {
     {"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
+    {"rules", required_argument, NULL, OPT_RULES},
     {"quiet", no_argument, NULL, 'q'},
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"shard", required_argument, NULL, OPT_SHARD},
@@ -226,6 +232,24 @@ static int parse_shard(const char *text, struct fs_scan_options *o)
     return -1;
 }
 
+/* --rules: a built-in id or a rule file, loaded now so that a bad file stops the scan. */
+static int set_rules(struct fs_scan_options *o, const char *arg)
+{
+    char err[1024];
+    bool owned;
+    const struct fs_rules *r = fs_rules_resolve(arg, &owned, err, sizeof err);
+
+    if (r == NULL) {
+        fprintf(stderr, "fleetscan: --rules: %s\n", err);
+        return -1;
+    }
+    if (o->rules_owned)
+        fs_rules_free((struct fs_rules *)o->rules);
+    o->rules = r;
+    o->rules_owned = owned;
+    return 0;
+}
+
 /* Applies one parsed option; returns 0, 1 when help was printed, or -1 on a bad value. */
 static int apply_option(struct fs_scan_options *o, int c, const char *arg)
 {
@@ -251,6 +275,8 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
         return parse_seconds("--timeout", arg, &o->timeout_ms);
     case OPT_MAX_OUTPUT:
         return parse_size("--max-output", arg, &o->output_cap);
+    case OPT_RULES:
+        return set_rules(o, arg);
     case 'q':
         o->quiet = true;
         return 0;
@@ -309,6 +335,8 @@ static int cmd_scan(int argc, char **argv)
         rc = FS_EXIT_OK;
     free(o.identities);
     free(o.output_expanded);
+    if (o.rules_owned)
+        fs_rules_free((struct fs_rules *)o.rules);
     return rc;
 }
 
@@ -346,6 +374,8 @@ int fs_cli_main(int argc, char **argv)
     }
     if (strcmp(argv[1], "scan") == 0)
         return cmd_scan(argc - 1, argv + 1);
+    if (strcmp(argv[1], "rules") == 0)
+        return fs_cli_rules(argc - 1, argv + 1);
     if (strcmp(argv[1], "probe") == 0)
         return cmd_probe(argc - 1, argv + 1);
     if (strcmp(argv[1], "merge") == 0)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "scanner/probe.h"
+#include "scanner/rules.h"
 #include "scanner/scan.h"
 #include "scanner/tools.h"
 
@@ -38,6 +39,12 @@ static int builtin(const void *ctx, const json_t *facts, struct fs_verdict *v)
 }
 
 const struct fs_classifier fs_builtin_classifier = {FS_RULES_DEFAULT_ID, NULL, builtin};
+
+/* A rule set chosen with --rules: ctx is the loaded struct fs_rules. */
+static int with_rules(const void *ctx, const json_t *facts, struct fs_verdict *v)
+{
+    return fs_classify_with(ctx, facts, v);
+}
 
 static int reclassify_host(struct fs_host_record *r, const struct fs_classifier *cl)
 {
@@ -80,23 +87,27 @@ int fs_reclassify(struct fs_report_file *rep, const struct fs_classifier *cl)
 }
 
 static const char classify_usage[] =
-    "Usage: fleetscan classify REPORT.json [-o DIR]\n"
+    "Usage: fleetscan classify REPORT.json [--rules ID|FILE.json] [-o DIR]\n"
     "Judges the facts stored in REPORT.json again, without connecting to any host, and writes a\n"
     "new report set into DIR (default ./" FS_DEFAULT_OUTPUT_DIR
     "). Hosts keep their status; hosts\n"
-    "that were never reached keep their verdict.\n"
+    "that were never reached keep their verdict. --rules picks the rule set (default\n"
+    "" FS_RULES_DEFAULT_ID "; 'fleetscan rules' lists them).\n"
     "Exit status: 0 every host ok; 1 some host not ok; 2 bad input; 3 output failure.\n";
 
 int fs_cmd_classify(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"output", required_argument, NULL, 'o'},
+        {"rules", required_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *dir = FS_DEFAULT_OUTPUT_DIR;
-    /* --rules ID|FILE: load the rule set here and make cl judge with it. */
     const struct fs_classifier *cl = &fs_builtin_classifier;
+    struct fs_classifier chosen;
+    const struct fs_rules *rules = NULL;
+    bool rules_owned = false;
     struct fs_report_file *rep = NULL;
     int c, status = FS_EXIT_USAGE;
     char err[1024];
@@ -105,13 +116,28 @@ int fs_cmd_classify(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:h", opts, NULL)) != -1) {
         if (c == 'o') {
             dir = optarg;
+        } else if (c == 'R') {
+            if (rules_owned)
+                fs_rules_free((struct fs_rules *)rules);
+            rules = fs_rules_resolve(optarg, &rules_owned, err, sizeof err);
+            if (rules == NULL) {
+                fprintf(stderr, "fleetscan: --rules: %s\n", err);
+                return FS_EXIT_USAGE;
+            }
         } else if (c == 'h') {
             fputs(classify_usage, stdout);
-            return FS_EXIT_OK;
+            status = FS_EXIT_OK;
+            goto out;
         } else {
             fputs(classify_usage, stderr);
-            return FS_EXIT_USAGE;
+            goto out;
         }
+    }
+    if (rules != NULL) {
+        chosen.rules_id = fs_rules_id(rules);
+        chosen.ctx = rules;
+        chosen.classify = with_rules;
+        cl = &chosen;
     }
     if (optind + 1 != argc || dir[0] == '\0') {
         fprintf(stderr, "fleetscan: classify: %s\n%s",
@@ -119,11 +145,11 @@ int fs_cmd_classify(int argc, char **argv)
                 : optind == argc ? "no report given"
                                  : "one report expected",
                 classify_usage);
-        return FS_EXIT_USAGE;
+        goto out;
     }
     if (fs_report_read(argv[optind], &rep, err, sizeof err) != 0) {
         fprintf(stderr, "fleetscan: %s\n", err);
-        return FS_EXIT_USAGE;
+        goto out;
     }
     if (fs_reclassify(rep, cl) != 0) {
         fprintf(stderr, "fleetscan: classify: out of memory\n");
@@ -143,5 +169,7 @@ int fs_cmd_classify(int argc, char **argv)
             status = FS_EXIT_NOT_OK;
 out:
     fs_report_file_free(rep);
+    if (rules_owned)
+        fs_rules_free((struct fs_rules *)rules);
     return status;
 }

@@ -58,11 +58,19 @@ json_t *fs_probe_parse_linux(const char *out, size_t len);
 json_t *fs_probe_parse_windows(const char *out, size_t len);
 
 /*
- * Classifies a host from its facts against the built-in matrix (the 2019-03 supported-systems
- * page, rules id FS_RULES_DEFAULT_ID). Fills v (initialised by the caller) and returns 0;
- * -1 on memory exhaustion. Hosts that cannot be identified are "unknown" with a reason.
+ * Classifies a host from its facts against the default rule set (the 2019-03 supported-systems
+ * page, rules id FS_RULES_DEFAULT_ID, built in). Fills v (initialised by the caller) and
+ * returns 0; -1 on memory exhaustion. Hosts that cannot be identified are "unknown" with a
+ * reason.
  */
 #define FS_RULES_DEFAULT_ID "azure-iot-edge-2019-03"
 int fs_classify(const json_t *facts, struct fs_verdict *v);
+
+/*
+ * The same against any rule set (scanner/rules.h: fs_rules_builtin, fs_rules_resolve);
+ * -1 also when rules is NULL. The verdict's sentences name rules->id.
+ */
+struct fs_rules;
+int fs_classify_with(const struct fs_rules *rules, const json_t *facts, struct fs_verdict *v);
 
 #endif

@@ -987,6 +987,50 @@ static void parse_cgroup(struct parse *ps, struct span name, struct span body)
     json_decref(v2);
 }
 
+/* ---- Linux: kernel config and Yocto build record --------------------------------------- */
+
+/* "source=PATH", then CONFIG_NAME=value lines: facts.kernel_config {source, flags{NAME: v}}. */
+static void parse_kernel_config(struct parse *ps, struct span name, struct span body)
+{
+    json_t *kc = child(ps, ps->facts, "kernel_config", false);
+    json_t *flags = kc != NULL ? child(ps, kc, "flags", false) : NULL;
+    struct span line, k, v;
+
+    while (flags != NULL && !ps->failed && next_line(&body, &line)) {
+        if (!split_at(trim(line), '=', &k, &v) || v.n == 0)
+            continue;
+        if (span_eq(k, "source"))
+            put_text(ps, kc, "source", v, MAX_VALUE);
+        else if (span_starts(k, "CONFIG_") && k.n > strlen("CONFIG_") &&
+                 json_object_size(flags) < 64)
+            put_keyed(ps, flags, span_cut(k, strlen("CONFIG_")), text(ps, v, MAX_NAME));
+    }
+}
+
+/*
+ * /etc/build as Yocto's image-buildinfo class writes it: "KEY = value" lines (DISTRO,
+ * DISTRO_VERSION, MACHINE) and "layer = branch:revision" lines under "Layer Revisions:".
+ */
+static void parse_etc_build(struct parse *ps, struct span name, struct span body)
+{
+    json_t *b = child(ps, ps->facts, "yocto_build", false);
+    struct span line, k, v;
+    static const char *const keys[] = {"DISTRO", "DISTRO_VERSION", "MACHINE"};
+
+    while (b != NULL && !ps->failed && next_line(&body, &line)) {
+        struct span t = trim(line);
+        if (span_starts(t, "Layer Revisions"))
+            put(ps, b, "layers", json_true());
+        if (!split_at(t, '=', &k, &v))
+            continue;
+        k = trim(k);
+        v = trim(v);
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            if (span_eq(k, keys[i]) && v.n > 0)
+                put_text(ps, b, keys[i], v, MAX_NAME);
+    }
+}
+
 /* ---- Linux: the whole answer ------------------------------------------------------------ */
 
 static const struct {
@@ -1009,6 +1053,8 @@ static const struct {
     {"storage", parse_storage},
     {"init", parse_init},
     {"cgroup", parse_cgroup},
+    {"kernel-config", parse_kernel_config},
+    {"etc-build", parse_etc_build},
 };
 
 static void linux_section(struct parse *ps, struct span name, struct span body, bool terminated)

@@ -12,8 +12,16 @@
  * that a missing tool prints nothing. The only command that may wait is `docker version`,
  * which asks the daemon: it runs under `timeout 5` where `timeout` exists (busybox before
  * 1.30 spells it `timeout -t 5`). Its stderr is kept because it says why the daemon did not
- * answer. The device tree model ends in a NUL, which `tr` removes.
+ * answer. The device tree model ends in a NUL, which `tr` removes. The kernel config is read
+ * whole (capped at 1 MiB) but only the listed flags are kept.
  */
+/* The flags of fs_rules_probe_kernel_flags (scanner/rules.c), as one grep alternation. */
+#define KFLAGS                                                                                     \
+    "NAMESPACES|NET_NS|PID_NS|IPC_NS|UTS_NS|CGROUPS|CGROUP_CPUACCT|CGROUP_DEVICE|"                 \
+    "CGROUP_FREEZER|CGROUP_SCHED|CPUSETS|MEMCG|KEYS|VETH|BRIDGE|BRIDGE_NETFILTER|IP_NF_FILTER|"    \
+    "IP_NF_TARGET_MASQUERADE|NETFILTER_XT_MATCH_ADDRTYPE|NETFILTER_XT_MATCH_CONNTRACK|"            \
+    "NETFILTER_XT_MATCH_IPVS|NETFILTER_XT_MARK|IP_NF_NAT|NF_NAT|POSIX_MQUEUE|EXT4_FS_SECURITY"
+
 static const char linux_script[] =
     "#!/bin/sh\n"
     "# fleetscan probe 1: read-only facts for the Azure IoT Edge support check.\n"
@@ -102,6 +110,20 @@ static const char linux_script[] =
     "if [ -d /run/systemd/system ]; then echo systemd=yes; else echo systemd=no; fi\n"
     "echo \"pid1=$(head -c 64 /proc/1/comm)\"\n"
     "end\n"
+    "# Kernel config flags IoT Edge's engine needs (Microsoft's compatibility check list).\n"
+    "k=\"/boot/config-$(uname -r)\"\n"
+    "c=\n"
+    "if [ -r /proc/config.gz ] && have gzip; then c=/proc/config.gz\n"
+    "elif [ -r \"$k\" ]; then c=$k; fi\n"
+    "if [ -n \"$c\" ]; then\n"
+    "  begin kernel-config\n"
+    "  echo \"source=$c\"\n"
+    "  case $c in *.gz) gzip -dc \"$c\" | head -c 1048576 ;; *) head -c 1048576 \"$c\" ;; esac |\n"
+    "    grep -E '^CONFIG_(" KFLAGS ")=' | head -c 4096\n"
+    "  end\n"
+    "fi\n"
+    "# A vendor Yocto build's image-buildinfo record (DISTRO, MACHINE, layer revisions).\n"
+    "[ -r /etc/build ] && { begin etc-build; show /etc/build 4096; end; }\n"
     "begin cgroup\n"
     "[ -r /sys/fs/cgroup/cgroup.controllers ] &&\n"
     "  echo \"v2_controllers=$(head -c 1024 /sys/fs/cgroup/cgroup.controllers)\"\n"

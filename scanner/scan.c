@@ -21,6 +21,7 @@
 #include "report/report.h"
 #include "scanner/outdir.h"
 #include "scanner/probe.h"
+#include "scanner/rules.h"
 #include "scanner/scan.h"
 #include "scanner/scan_internal.h"
 #include "scanner/tools.h"
@@ -106,7 +107,10 @@ static void record_probe(struct host *h, json_t *facts, const struct fs_exec_res
     rec->facts = facts;
     fs_verdict_clear(&rec->verdict);
     fs_verdict_init(&rec->verdict);
-    fs_classify(facts, &rec->verdict);
+    if (h->scan->o->rules != NULL)
+        fs_classify_with(h->scan->o->rules, facts, &rec->verdict);
+    else
+        fs_classify(facts, &rec->verdict);
     if (r->out_dropped + r->err_dropped > 0) {
         snprintf(note, sizeof note,
                  "probe output went past --max-output (%zu bytes): reading stopped, %zu bytes "
@@ -511,7 +515,7 @@ int fs_scan_run(const struct fs_scan_options *o)
     sc.parallel = raise_fd_limit(o->parallel);
 
     info.tool_version = FS_VERSION;
-    info.rules_id = FS_RULES_DEFAULT_ID;
+    info.rules_id = o->rules != NULL ? fs_rules_id(o->rules) : FS_RULES_DEFAULT_ID;
     info.inventory = o->inventory;
     info.parallel = sc.parallel;
     info.complete = true;

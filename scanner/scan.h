@@ -12,6 +12,8 @@
 #include "scanner/failon.h"
 #include "transport/transport.h"
 
+struct fs_rules;
+
 /* Exit statuses of fleetscan (documented in README). */
 enum fs_exit {
     FS_EXIT_OK = 0,      /* every host scanned ok */
@@ -40,13 +42,15 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
-    uint32_t fail_on;           /* which hosts make the exit status 1 (scanner/failon.h) */
-    bool fail_on_given;         /* --fail-on was given */
-    const char *output_pattern; /* -o as given when it is a strftime pattern, else NULL */
-    char *output_expanded;      /* owned: output_dir when it was expanded from the pattern */
-    int shard_index;           /* --shard K/N: K (1..N); 0 when not sharded */
-    int shard_count;           /* N; 0 when not sharded */
-    const char *rescan_failed; /* --rescan-failed PREVIOUS.json, or NULL */
+    uint32_t fail_on;             /* which hosts make the exit status 1 (scanner/failon.h) */
+    bool fail_on_given;           /* --fail-on was given */
+    const char *output_pattern;   /* -o as given when it is a strftime pattern, else NULL */
+    char *output_expanded;        /* owned: output_dir when it was expanded from the pattern */
+    int shard_index;              /* --shard K/N: K (1..N); 0 when not sharded */
+    int shard_count;              /* N; 0 when not sharded */
+    const char *rescan_failed;    /* --rescan-failed PREVIOUS.json, or NULL */
+    const struct fs_rules *rules; /* --rules; NULL: the default set (FS_RULES_DEFAULT_ID) */
+    bool rules_owned;             /* rules was loaded from a file: fs_rules_free it */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);
@@ -57,6 +61,9 @@ int fs_scan_run(const struct fs_scan_options *o);
 /* Parses `fleetscan scan` arguments (argv[0] is "scan"). Returns 0, or FS_EXIT_USAGE after
  * printing a message; identities are allocated into o->identities (free()). */
 int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o);
+
+/* `fleetscan rules [show ID|FILE]` (argv[0] is "rules"); returns the exit status. */
+int fs_cli_rules(int argc, char **argv);
 
 /* The whole command line: dispatches to the subcommands and returns the exit status. */
 int fs_cli_main(int argc, char **argv);

@@ -5,7 +5,7 @@
 
 _fleetscan_fail_on_words="not-ok unreachable timeout auth_failed hostkey_rejected error tier1 tier1-preview tier2 unsupported tier-unknown engine-recommended engine-best-effort engine-unsupported engine-missing engine-unknown not-ready ready-unknown none"
 
-_fleetscan_scan_options="-o --output -l --user -i --identity --known-hosts --host-key-check -p --parallel --connect-timeout --timeout --max-output -q --quiet --fail-on -h --help"
+_fleetscan_scan_options="-o --output -l --user -i --identity --known-hosts --host-key-check -p --parallel --connect-timeout --timeout --max-output -q --quiet --fail-on --rules --shard --rescan-failed -h --help"
 
 # --fail-on takes a comma-separated list: complete the word after the last comma.
 _fleetscan_fail_on()
@@ -37,7 +37,7 @@ _fleetscan()
     fi
 
     if [[ $COMP_CWORD -eq 1 ]]; then
-        COMPREPLY=($(compgen -W "scan probe --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "scan probe rules merge classify diff --help --version" -- "$cur"))
         return
     fi
     case $cmd in
@@ -49,6 +49,30 @@ _fleetscan()
         fi
         return
         ;;
+    rules)
+        if [[ $COMP_CWORD -eq 2 ]]; then
+            COMPREPLY=($(compgen -W "show" -- "$cur"))
+        elif [[ $prev == show ]]; then
+            COMPREPLY=($(compgen -W "$(fleetscan rules 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur"))
+            COMPREPLY+=($(compgen -f -X '!*.json' -- "$cur"))
+        fi
+        return
+        ;;
+    merge | classify | diff)
+        case $prev in
+        -o | --output) COMPREPLY=($(compgen -f -- "$cur")) ;;
+        --format) COMPREPLY=($(compgen -W "text csv json" -- "$cur")) ;;
+        --rules) COMPREPLY=($(compgen -W "$(fleetscan rules 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur")) ;;
+        *)
+            if [[ $cur == -* ]]; then
+                COMPREPLY=($(compgen -W "-o --output --rules --format -h --help" -- "$cur"))
+            else
+                COMPREPLY=($(compgen -f -X '!*.json' -- "$cur"))
+            fi
+            ;;
+        esac
+        return
+        ;;
     scan) ;;
     *) return ;;
     esac
@@ -57,12 +81,17 @@ _fleetscan()
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
-    -i | --identity | --known-hosts)
+    -i | --identity | --known-hosts | --rescan-failed)
         COMPREPLY=($(compgen -f -- "$cur"))
         return
         ;;
     --host-key-check)
         COMPREPLY=($(compgen -W "strict accept-new off" -- "$cur"))
+        return
+        ;;
+    --rules)
+        COMPREPLY=($(compgen -W "$(fleetscan rules 2>/dev/null | awk 'NR > 1 {print $1}')" -- "$cur"))
+        COMPREPLY+=($(compgen -f -X '!*.json' -- "$cur"))
         return
         ;;
     --fail-on)
@@ -73,7 +102,7 @@ _fleetscan()
         COMPREPLY=($(compgen -u -- "$cur"))
         return
         ;;
-    -p | --parallel | --connect-timeout | --timeout | --max-output)
+    -p | --parallel | --connect-timeout | --timeout | --max-output | --shard)
         return
         ;;
     esac

@@ -48,6 +48,9 @@ static const struct expect expected[] = {
      NULL},
     {"wrlinux-8-amd64", "wrlinux-8-amd64", "linux", "wrlinux", "8", "Wind River Linux 8.0.0.25",
      "amd64", "tier2", "", "missing", "no"},
+    /* A vendor Yocto build: its own os-release ID, recognised as Yocto from /etc/build. */
+    {"yocto-vendor-amd64", "yocto-vendor-amd64", "linux", "acme-edge", "2022.03",
+     "ACME Edge OS 2022.03", "amd64", "tier2", "", "missing", "no"},
     {"windows-cmd", "windows-cmd", "windows", NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
     {"windows-powershell", "windows-powershell", "windows", NULL, NULL, NULL, NULL, NULL, NULL,
      NULL, NULL},

@@ -187,14 +187,10 @@ static void test_large_duplicate(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fixture_plain),
-        cmocka_unit_test(test_fixture_ansible),
-        cmocka_unit_test(test_fixture_crlf_bom),
-        cmocka_unit_test(test_file_errors),
-        cmocka_unit_test(test_samples),
-        cmocka_unit_test(test_free_null),
-        cmocka_unit_test(test_large_inventories),
-        cmocka_unit_test(test_large_duplicate),
+        cmocka_unit_test(test_fixture_plain),     cmocka_unit_test(test_fixture_ansible),
+        cmocka_unit_test(test_fixture_crlf_bom),  cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_samples),           cmocka_unit_test(test_free_null),
+        cmocka_unit_test(test_large_inventories), cmocka_unit_test(test_large_duplicate),
     };
     return cmocka_run_group_tests(tests, inv_test_set_home, NULL);
 }

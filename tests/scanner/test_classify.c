@@ -688,8 +688,12 @@ static const struct device_case devices[] = {
      FS_TIER_1,
      "moby-engine",
      FS_ENGINE_RECOMMENDED,
-     FS_READY_YES,
-     {"Raspbian-stretch on ARM32v7 is Tier 1", "Production ready", NULL}},
+     /* Raspbian disables the memory cgroup unless cmdline.txt enables it: Microsoft's check
+        failed such boards, so Tier 1 with moby-engine is still not production ready. */
+     FS_READY_NO,
+     {"Raspbian-stretch on ARM32v7 is Tier 1",
+      "Prerequisite failed: cgroup v1 controller memory not enabled",
+      "Not production ready: 1 prerequisite failed"}},
     {"fixtures/linux/raspbian9-pizero-w.txt",
      false,
      FS_OS_LINUX,
@@ -712,8 +716,9 @@ static const struct device_case devices[] = {
      FS_TIER_1,
      "moby-engine",
      FS_ENGINE_RECOMMENDED,
-     FS_READY_YES,
-     {"The kernel is 64-bit (aarch64) but the userland is 32-bit (armhf)", NULL}},
+     FS_READY_NO, /* the memory cgroup is disabled, as Raspbian ships it */
+     {"The kernel is 64-bit (aarch64) but the userland is 32-bit (armhf)",
+      "Prerequisite failed: cgroup v1 controller memory not enabled", NULL}},
     {"fixtures/linux/ubuntu1604-amd64-dockerce.txt",
      false,
      FS_OS_LINUX,

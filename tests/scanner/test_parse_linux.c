@@ -309,18 +309,53 @@ static void test_framing(void **state)
 
 static void test_unknown_sections_kept_raw(void **state)
 {
-    static const char out[] = "@@fleetscan-probe 2\n@@section kernel-config\nCONFIG_VETH=m\n"
-                              "CONFIG_BRIDGE=y\n@@end\n@@end\n@@section\nnameless\n@@end\n";
+    static const char out[] = "@@fleetscan-probe 2\n@@section lsmod\nveth 16384 0\n"
+                              "bridge 126976 0\n@@end\n@@end\n@@section\nnameless\n@@end\n";
     char *buf = ptu_copy(out, sizeof out - 1);
     json_t *facts = fs_probe_parse_linux(buf, sizeof out - 1);
     const struct ptu_expect e[] = {
         {"probe", "2"},
-        {"raw.kernel-config", "\"CONFIG_VETH=m\\nCONFIG_BRIDGE=y\\n\""},
+        {"raw.lsmod", "\"veth 16384 0\\nbridge 126976 0\\n\""},
         {NULL, NULL},
     };
 
     ptu_expect_facts(facts, e, "unknown sections");
     assert_string_equal(json_string_value(json_object_get(ptu_at(facts, "raw"), "")), "nameless\n");
+    json_decref(facts);
+    free(buf);
+}
+
+/*
+ * The kernel config section (grep of /proc/config.gz or /boot/config-*) and a vendor Yocto
+ * build's /etc/build, as Yocto's image-buildinfo class writes it (Toradex BSP 5 layout).
+ */
+static void test_kernel_config_and_build(void **state)
+{
+    static const char out[] =
+        "@@fleetscan-probe 1\n"
+        "@@section kernel-config\nsource=/proc/config.gz\nCONFIG_NAMESPACES=y\n"
+        "CONFIG_VETH=m\nCONFIG_MEMCG=y\nnot a line\n@@end\n"
+        "@@section etc-build\n-----------------------\nBuild Configuration:  |\n"
+        "-----------------------\nDISTRO = tdx-xwayland\nDISTRO_VERSION = 5.7.0\n"
+        "MACHINE = verdin-imx8mm\n-----------------------\nLayer Revisions:      |\n"
+        "-----------------------\nmeta = HEAD:4ebd3d8fc5dc4a5a94ae1d4e9de8be5e9d5ea7bf\n"
+        "@@end\n";
+    char *buf = ptu_copy(out, sizeof out - 1);
+    json_t *facts = fs_probe_parse_linux(buf, sizeof out - 1);
+    const struct ptu_expect e[] = {
+        {"kernel_config.source", "\"/proc/config.gz\""},
+        {"kernel_config.flags.NAMESPACES", "\"y\""},
+        {"kernel_config.flags.VETH", "\"m\""},
+        {"kernel_config.flags.MEMCG", "\"y\""},
+        {"yocto_build.DISTRO", "\"tdx-xwayland\""},
+        {"yocto_build.DISTRO_VERSION", "\"5.7.0\""},
+        {"yocto_build.MACHINE", "\"verdin-imx8mm\""},
+        {"yocto_build.layers", "true"},
+        {NULL, NULL},
+    };
+
+    ptu_expect_facts(facts, e, "kernel config and /etc/build");
+    assert_int_equal(json_object_size(ptu_at(facts, "kernel_config.flags")), 3);
     json_decref(facts);
     free(buf);
 }
@@ -378,6 +413,7 @@ int main(void)
         cmocka_unit_test(test_framing),
         cmocka_unit_test(test_unknown_sections_kept_raw),
         cmocka_unit_test(test_section_variants),
+        cmocka_unit_test(test_kernel_config_and_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
