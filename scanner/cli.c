@@ -35,6 +35,13 @@ static const char usage_text[] =
     "      --max-output SIZE      probe output kept per host and stream (default 1M; K and M\n"
     "                             suffixes); past it, reading stops and the host is noted\n"
     "  -q, --quiet                no progress line\n"
+    "  -F FILE                    ssh_config to read instead of ~/.ssh/config and\n"
+    "                             /etc/ssh/ssh_config ('none': no file)\n"
+    "      --jump [USER@]HOST[:PORT]  reach every host through this bastion\n"
+    "      --no-agent             do not offer ssh-agent keys (SSH_AUTH_SOCK)\n"
+    "      --passphrase-file FILE passphrase of encrypted private keys (first line)\n"
+    "      --password-file FILE   password for hosts that only accept passwords (first\n"
+    "                             line; or the FLEETSCAN_PASSWORD environment variable)\n"
     "\n"
     "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv.\n"
     "Exit status: 0 every host ok; 1 some host not ok; 2 usage or input error (nothing\n"
@@ -130,7 +137,17 @@ static int parse_policy(const char *text, enum fs_hostkey_policy *p)
     return 0;
 }
 
-enum { OPT_KNOWN_HOSTS = 256, OPT_HOSTKEY, OPT_CONNECT_TIMEOUT, OPT_TIMEOUT, OPT_MAX_OUTPUT };
+enum {
+    OPT_KNOWN_HOSTS = 256,
+    OPT_HOSTKEY,
+    OPT_CONNECT_TIMEOUT,
+    OPT_TIMEOUT,
+    OPT_MAX_OUTPUT,
+    OPT_JUMP,
+    OPT_NO_AGENT,
+    OPT_PASSPHRASE_FILE,
+    OPT_PASSWORD_FILE
+};
 
 static const struct option scan_options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -143,6 +160,10 @@ static const struct option scan_options[] = {
     {"timeout", required_argument, NULL, OPT_TIMEOUT},
     {"max-output", required_argument, NULL, OPT_MAX_OUTPUT},
     {"quiet", no_argument, NULL, 'q'},
+    {"jump", required_argument, NULL, OPT_JUMP},
+    {"no-agent", no_argument, NULL, OPT_NO_AGENT},
+    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -178,6 +199,7 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
     case 'p':
         return parse_parallel(arg, &o->parallel);
     case OPT_CONNECT_TIMEOUT:
+        o->connect_timeout_set = true;
         return parse_seconds("--connect-timeout", arg, &o->connect_timeout_ms);
     case OPT_TIMEOUT:
         return parse_seconds("--timeout", arg, &o->timeout_ms);
@@ -185,6 +207,21 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
         return parse_size("--max-output", arg, &o->output_cap);
     case 'q':
         o->quiet = true;
+        return 0;
+    case 'F':
+        o->ssh_config = arg;
+        return 0;
+    case OPT_JUMP:
+        o->jump = arg;
+        return 0;
+    case OPT_NO_AGENT:
+        o->no_agent = true;
+        return 0;
+    case OPT_PASSPHRASE_FILE:
+        o->passphrase_file = arg;
+        return 0;
+    case OPT_PASSWORD_FILE:
+        o->password_file = arg;
         return 0;
     case 'h':
         fputs(usage_text, stdout);
@@ -200,7 +237,7 @@ int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o)
 
     optind = 1;
     opterr = 1;
-    while ((c = getopt_long(argc, argv, "o:l:i:p:qh", scan_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:l:i:p:qhF:", scan_options, NULL)) != -1) {
         int rc = apply_option(o, c, optarg);
         if (rc == 1)
             return 1;

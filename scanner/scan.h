@@ -39,6 +39,12 @@ struct fs_scan_options {
     uint64_t timeout_ms;
     size_t output_cap;
     bool quiet;
+    bool connect_timeout_set;    /* --connect-timeout given: it wins over ssh_config */
+    const char *ssh_config;      /* -F FILE ("none": no file), or NULL: the usual files */
+    bool no_agent;               /* --no-agent */
+    const char *passphrase_file; /* --passphrase-file, or NULL */
+    const char *password_file;   /* --password-file, or NULL (then FLEETSCAN_PASSWORD) */
+    const char *jump;            /* --jump [user@]host[:port], or NULL */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);
