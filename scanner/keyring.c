@@ -197,7 +197,8 @@ static int cli_and_config(struct fs_keyring *kr, const struct fs_ssh_host *ch, s
     }
     if ((arr = new_array(kr, kr->n_cli + n_cfg)) == NULL)
         return -1;
-    memcpy(arr, kr->cli, kr->n_cli * sizeof *arr);
+    if (kr->n_cli > 0)
+        memcpy(arr, kr->cli, kr->n_cli * sizeof *arr);
     *n = kr->n_cli;
     for (size_t i = 0; i < n_cfg; i++) {
         const char *path = ch->identities[i];

@@ -108,8 +108,7 @@ fail:
 
 /* The jump host a target names, by precedence; j->host is "" when there is none. */
 static int pick_jump(struct fs_reach *r, const char *inventory, const struct fs_target *t,
-                     const struct fs_ssh_host *ch, struct fs_jump_spec *j, char *err,
-                     size_t errlen)
+                     const struct fs_ssh_host *ch, struct fs_jump_spec *j, char *err, size_t errlen)
 {
     char why[1024];
     bool found = false;
@@ -187,8 +186,8 @@ static struct fs_jump *bastion_for(struct fs_reach *r, const char *inventory,
     b.target.address = b.address;
     b.target.port = port;
     b.target.user = b.user;
-    if (fs_keyring_for_target(r->keys, inventory, &fake, &ch, &b.target.keys, &b.target.n_keys,
-                              err, errlen) != 0) {
+    if (fs_keyring_for_target(r->keys, inventory, &fake, &ch, &b.target.keys, &b.target.n_keys, err,
+                              errlen) != 0) {
         fs_ssh_host_clear(&ch);
         free_bastion(&b);
         return NULL;
@@ -243,8 +242,7 @@ int fs_reach_target(struct fs_reach *r, const char *inventory, const struct fs_t
     tt->address = rec->address;
     tt->port = rec->port;
     tt->user = rec->user;
-    if (fs_keyring_for_target(r->keys, inventory, t, &ch, &tt->keys, &tt->n_keys, err, errlen) !=
-        0)
+    if (fs_keyring_for_target(r->keys, inventory, t, &ch, &tt->keys, &tt->n_keys, err, errlen) != 0)
         goto out;
     tt->use_agent = r->agent && ch.identities_only != 1;
     tt->password = r->password;

@@ -30,17 +30,21 @@ enum kw {
 };
 
 static const char *const kw_names[KW_COUNT] = {
-    [KW_HOSTNAME] = "hostname",           [KW_USER] = "user",
-    [KW_PORT] = "port",                   [KW_IDENTITYFILE] = "identityfile",
-    [KW_IDENTITIESONLY] = "identitiesonly", [KW_PROXYJUMP] = "proxyjump",
-    [KW_PROXYCOMMAND] = "proxycommand",   [KW_CONNECTTIMEOUT] = "connecttimeout",
+    [KW_HOSTNAME] = "hostname",
+    [KW_USER] = "user",
+    [KW_PORT] = "port",
+    [KW_IDENTITYFILE] = "identityfile",
+    [KW_IDENTITIESONLY] = "identitiesonly",
+    [KW_PROXYJUMP] = "proxyjump",
+    [KW_PROXYCOMMAND] = "proxycommand",
+    [KW_CONNECTTIMEOUT] = "connecttimeout",
 };
 
 /* A Host or Match line and what follows it; block 0 is what comes before the first one. */
 struct block {
     int is_match;
-    char *text;  /* the patterns or criteria */
-    int never;   /* a Match criterion fleetscan does not evaluate (exec, ...) */
+    char *text; /* the patterns or criteria */
+    int never;  /* a Match criterion fleetscan does not evaluate (exec, ...) */
 };
 
 struct entry {
@@ -125,7 +129,7 @@ int fs_ssh_pattern_list_match(const char *name, const char *list)
 /* ---- reading ------------------------------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4))) static int fail(struct reader *r, const char *where,
-                                                       const char *fmt, ...)
+                                                      const char *fmt, ...)
 {
     va_list ap;
     char msg[600];

@@ -33,12 +33,12 @@ void fs_ssh_config_free(struct fs_ssh_config *c);
 
 /* What the configuration says about one host. Every pointer is owned (fs_ssh_host_clear). */
 struct fs_ssh_host {
-    char *hostname;      /* HostName with %h expanded, or NULL */
-    int port;            /* 0 when not set */
-    char *user;          /* NULL when not set */
-    char **identities;   /* IdentityFile, expanded (~, %d, %h, %r, %u, %p, %n, %%) */
-    size_t n_identities; /* in the order the files name them */
-    int identities_only; /* -1 not set, 0 no, 1 yes */
+    char *hostname;             /* HostName with %h expanded, or NULL */
+    int port;                   /* 0 when not set */
+    char *user;                 /* NULL when not set */
+    char **identities;          /* IdentityFile, expanded (~, %d, %h, %r, %u, %p, %n, %%) */
+    size_t n_identities;        /* in the order the files name them */
+    int identities_only;        /* -1 not set, 0 no, 1 yes */
     unsigned connect_timeout_s; /* 0 when not set */
     char *proxy_jump;           /* ProxyJump as written ("none" included), or NULL */
     char *proxy_command;        /* ProxyCommand as written, or NULL */

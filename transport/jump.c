@@ -23,9 +23,9 @@
 #include "transport/transport_internal.h"
 
 /* Bytes read from Y per wake-up, and how much may wait for the channel's window. */
-#define READ_CHUNK  32768
-#define UP_MAX      (256 * 1024)
-#define DOWN_MAX    (8 * 1024 * 1024)
+#define READ_CHUNK    32768
+#define UP_MAX        (256 * 1024)
+#define DOWN_MAX      (8 * 1024 * 1024)
 #define MAX_LIBSSH_FD 65535
 
 enum jump_state { J_IDLE, J_CONNECTING, J_READY, J_FAILED };
@@ -246,15 +246,16 @@ static void on_y(uv_poll_t *h, int status, int events)
         fs_session_kick(b->j->session);
 }
 
-static int on_channel_data(ssh_session ssh, ssh_channel ch, void *data, uint32_t len,
-                           int is_stderr, void *userdata)
+static int on_channel_data(ssh_session ssh, ssh_channel ch, void *data, uint32_t len, int is_stderr,
+                           void *userdata)
 {
     struct fs_bridge *b = userdata;
     (void)ssh;
     (void)ch;
     (void)is_stderr;
 
-    if (b->state != B_OPEN)
+    /* Data may come in the same read as the open confirmation, before bridge_step saw it. */
+    if (b->state != B_OPEN && b->state != B_OPENING)
         return (int)len;
     if (b->down.len + len > DOWN_MAX || bytes_add(&b->down, data, len) != 0) {
         b->remote_eof = true; /* handled in pump(): too much is waiting */
@@ -303,9 +304,8 @@ static void bridge_step(struct fs_bridge *b)
         if (rc == SSH_AGAIN)
             return;
         if (rc != SSH_OK) {
-            snprintf(msg, sizeof msg,
-                     "jump host %s could not open a connection to %s port %d: %s", b->j->label,
-                     b->host, b->port, ssh_get_error(b->j->ssh));
+            snprintf(msg, sizeof msg, "jump host %s could not open a connection to %s port %d: %s",
+                     b->j->label, b->host, b->port, ssh_get_error(b->j->ssh));
             bridge_fail(b, FS_STATUS_UNREACHABLE, msg);
             return;
         }
