@@ -130,8 +130,8 @@ static void test_ssh_config_aliases(void **state)
 {
     struct fleet_case *c = *state;
     char cfg[2048], cfgpath[600], marker[600], inv[256];
-    int ubuntu = fleet_port("ubuntu-1804-amd64-moby"), centos = fleet_port("centos-75-amd64-dockerce"),
-        rhel = fleet_port("rhel-75-amd64");
+    int ubuntu = fleet_port("ubuntu-1804-amd64-moby"),
+        centos = fleet_port("centos-75-amd64-dockerce"), rhel = fleet_port("rhel-75-amd64");
     json_t *h;
 
     snprintf(marker, sizeof marker, "%s", fleet_path(&c->work, "match-exec-ran"));
@@ -216,8 +216,8 @@ static void test_ssh_config_connect_timeout(void **state)
     assert_string_equal(fleet_str(h, "status"), "timeout");
     assert_non_null(strstr(fleet_str(h, "error"), "within 1 s"));
 
-    const char *args2[] = {"-F", cfgpath, "--connect-timeout", "2", "--known-hosts",
-                           fleet_var("KNOWN_HOSTS"), NULL};
+    const char *args2[] = {
+        "-F", cfgpath, "--connect-timeout", "2", "--known-hosts", fleet_var("KNOWN_HOSTS"), NULL};
     scan(c, "inventory.txt", "silent\n", args2);
     fleet_report_load(&c->work, &c->report);
     h = fleet_host(&c->report, "silent");
@@ -225,7 +225,8 @@ static void test_ssh_config_connect_timeout(void **state)
     close(fd);
 }
 
-/* ---- ssh-agent -------------------------------------------------------------------------------- */
+/* ---- ssh-agent --------------------------------------------------------------------------------
+ */
 
 static pid_t agent_pid;
 
@@ -275,7 +276,8 @@ static void test_agent(void **state)
     expect_host(c, "u", "auth_failed");
 }
 
-/* ---- encrypted key ---------------------------------------------------------------------------- */
+/* ---- encrypted key ----------------------------------------------------------------------------
+ */
 
 /*
  * A copy of the authorized key encrypted with a passphrase: --passphrase-file opens it and the
@@ -299,16 +301,16 @@ static void test_passphrase_file(void **state)
     fleet_write_file(bad, "not it\n");
     snprintf(inv, sizeof inv, "root@127.0.0.1:%d name=u\n", fleet_port("ubuntu-1804-amd64-moby"));
 
-    const char *args[] = {"-i", key, "--passphrase-file", pf, "--known-hosts",
-                          fleet_var("KNOWN_HOSTS"), NULL};
+    const char *args[] = {
+        "-i", key, "--passphrase-file", pf, "--known-hosts", fleet_var("KNOWN_HOSTS"), NULL};
     scan(c, "inventory.txt", inv, args);
     fleet_expect_exit(&c->run, 0);
     fleet_report_load(&c->work, &c->report);
     expect_host(c, "u", "ok");
     expect_secret_absent(c, pass);
 
-    const char *wrong[] = {"-i", key, "--passphrase-file", bad, "--known-hosts",
-                           fleet_var("KNOWN_HOSTS"), NULL};
+    const char *wrong[] = {
+        "-i", key, "--passphrase-file", bad, "--known-hosts", fleet_var("KNOWN_HOSTS"), NULL};
     scan(c, "inventory.txt", inv, wrong);
     fleet_expect_exit(&c->run, 2);
     assert_non_null(strstr(c->run.err, "passphrase does not open"));
@@ -336,8 +338,14 @@ static void test_password(void **state)
     fleet_write_file(pf, pw);
     snprintf(inv, sizeof inv, "root@127.0.0.1:%s name=pw\n", extra_var("PASSWORD_PORT"));
 
-    const char *args[] = {"--no-agent", "-i", fleet_var("OTHER_KEY"), "--password-file", pf,
-                          "--known-hosts", extra_var("KNOWN_HOSTS_EXTRA"), NULL};
+    const char *args[] = {"--no-agent",
+                          "-i",
+                          fleet_var("OTHER_KEY"),
+                          "--password-file",
+                          pf,
+                          "--known-hosts",
+                          extra_var("KNOWN_HOSTS_EXTRA"),
+                          NULL};
     scan(c, "inventory.txt", inv, args);
     fleet_expect_exit(&c->run, 0);
     fleet_report_load(&c->work, &c->report);
@@ -386,8 +394,8 @@ static const struct {
     {"pi-zero-armv6", "raspbian"},          {"yocto-poky-amd64", "poky"},
     {"wrlinux-8-amd64", "wrlinux"},         {"debian-9-armv7", "debian"},
 };
-#define N_BEHIND   (sizeof behind / sizeof behind[0])
-#define N_THROUGH  120
+#define N_BEHIND  (sizeof behind / sizeof behind[0])
+#define N_THROUGH 120
 
 /*
  * 120 inventory hosts (the fleet's devices under many names) through one OpenSSH bastion:
@@ -407,8 +415,15 @@ static void test_jump_many_targets(void **state)
                               fleet_port(behind[i % N_BEHIND].kind), i);
     snprintf(jump, sizeof jump, "root@127.0.0.1:%s", extra_var("BASTION_PORT"));
     /* The fleet's sshd starts refusing past 100 unauthenticated connections (MaxStartups). */
-    const char *args[] = {"--jump",        jump, "-i", fleet_var("KEY"), "-p", "60",
-                          "--known-hosts", extra_var("KNOWN_HOSTS_EXTRA"), NULL};
+    const char *args[] = {"--jump",
+                          jump,
+                          "-i",
+                          fleet_var("KEY"),
+                          "-p",
+                          "60",
+                          "--known-hosts",
+                          extra_var("KNOWN_HOSTS_EXTRA"),
+                          NULL};
     scan(c, "inventory.txt", inv, args);
     free(inv);
     fleet_expect_exit(&c->run, 0);
@@ -440,23 +455,26 @@ static void test_jump_from_config_and_ansible(void **state)
     fleet_write_file(cfgpath, cfg);
     snprintf(inv, sizeof inv, "root@behind-a:%d name=a\nroot@behind-b:%s name=b\n",
              fleet_port("centos-75-amd64-dockerce"), fleet_var("DROPBEAR_PORT"));
-    const char *args[] = {"-F", cfgpath, "-i", fleet_var("KEY"), "--known-hosts",
-                          extra_var("KNOWN_HOSTS_EXTRA"), NULL};
+    const char *args[] = {
+        "-F", cfgpath, "-i", fleet_var("KEY"), "--known-hosts", extra_var("KNOWN_HOSTS_EXTRA"),
+        NULL};
     scan(c, "inventory.txt", inv, args);
     fleet_expect_exit(&c->run, 0);
     fleet_report_load(&c->work, &c->report);
     expect_host(c, "a", "ok");
     expect_host(c, "b", "ok");
 
-    snprintf(inv, sizeof inv,
-             "[edge]\nu1 ansible_host=127.0.0.1 ansible_port=%d\n"
-             "db ansible_host=127.0.0.1 ansible_port=%s\n\n"
-             "[edge:vars]\nansible_user=root\n"
-             "ansible_ssh_common_args='-o ProxyCommand=\"ssh -W %%h:%%p -q -p %s root@127.0.0.1\"'\n",
-             fleet_port("ubuntu-1804-amd64-moby"), fleet_var("DROPBEAR_PORT"),
-             extra_var("BASTION_PORT"));
-    const char *args2[] = {"-F", "none", "-i", fleet_var("KEY"), "--known-hosts",
-                           extra_var("KNOWN_HOSTS_EXTRA"), NULL};
+    snprintf(
+        inv, sizeof inv,
+        "[edge]\nu1 ansible_host=127.0.0.1 ansible_port=%d\n"
+        "db ansible_host=127.0.0.1 ansible_port=%s\n\n"
+        "[edge:vars]\nansible_user=root\n"
+        "ansible_ssh_common_args='-o ProxyCommand=\"ssh -W %%h:%%p -q -p %s root@127.0.0.1\"'\n",
+        fleet_port("ubuntu-1804-amd64-moby"), fleet_var("DROPBEAR_PORT"),
+        extra_var("BASTION_PORT"));
+    const char *args2[] = {
+        "-F", "none", "-i", fleet_var("KEY"), "--known-hosts", extra_var("KNOWN_HOSTS_EXTRA"),
+        NULL};
     int before = bastion_logins();
     scan(c, "hosts.ini", inv, args2);
     fleet_expect_exit(&c->run, 0);
@@ -477,8 +495,15 @@ static void test_jump_bastion_host_key(void **state)
     snprintf(inv, sizeof inv, "root@127.0.0.1:%d name=a\nroot@127.0.0.1:%d name=b\n",
              fleet_port("ubuntu-1804-amd64-moby"), fleet_port("rhel-75-amd64"));
     /* The fleet's known_hosts knows every device but not the bastion. */
-    const char *args[] = {"--jump", jump, "-i", fleet_var("KEY"), "--host-key-check", "strict",
-                          "--known-hosts", fleet_var("KNOWN_HOSTS"), NULL};
+    const char *args[] = {"--jump",
+                          jump,
+                          "-i",
+                          fleet_var("KEY"),
+                          "--host-key-check",
+                          "strict",
+                          "--known-hosts",
+                          fleet_var("KNOWN_HOSTS"),
+                          NULL};
     scan(c, "inventory.txt", inv, args);
     fleet_expect_exit(&c->run, 1);
     fleet_report_load(&c->work, &c->report);
