@@ -55,8 +55,7 @@ static const struct resolve_case cases[] = {
      "Host *\n  IdentityFile ~/.ssh/id_%r\n",
      "edge-7", "pi", "edge-7.lab.example", 0, NULL, "HOME/.ssh/edge", 2, -1, 0, NULL},
     /* Negation: a matching !pattern excludes the block. */
-    {"Host edge-* !edge-old\n  User edge\n", "edge-old", NULL, NULL, 0, NULL, NULL, 0, -1, 0,
-     NULL},
+    {"Host edge-* !edge-old\n  User edge\n", "edge-old", NULL, NULL, 0, NULL, NULL, 0, -1, 0, NULL},
     {"Host edge-* !edge-old\n  User edge\n", "edge-new", NULL, NULL, 0, "edge", NULL, 0, -1, 0,
      NULL},
     /* '?' and case-insensitive host names; key=value and quotes. */
@@ -67,8 +66,8 @@ static const struct resolve_case cases[] = {
      2222, NULL, NULL, 0, -1, 0, NULL},
     {"Match user pi\n  Port 2200\nMatch originalhost b,c\n  Port 2300\n", "b", "root", NULL, 2300,
      NULL, NULL, 0, -1, 0, NULL},
-    {"Match !user pi all\n  ProxyJump jump.example:2022\n", "x", "root", NULL, 0, NULL, NULL, 0,
-     -1, 0, "jump.example:2022"},
+    {"Match !user pi all\n  ProxyJump jump.example:2022\n", "x", "root", NULL, 0, NULL, NULL, 0, -1,
+     0, "jump.example:2022"},
     /* Match exec is never run: its block does not apply. */
     {"Match exec \"true\"\n  Port 1\n", "x", NULL, NULL, 0, NULL, NULL, 0, -1, 0, NULL},
     /* Include, relative to ~/.ssh, keeps the enclosing Host block around it. */
