@@ -67,14 +67,15 @@ char *fs_secret_prompt(const char *prompt)
 
     if (tty == NULL)
         return NULL;
-    fputs(prompt, tty);
-    fflush(tty);
+    /* Echo goes off before the prompt shows, so nothing typed after it can appear. */
     if (tcgetattr(fileno(tty), &old) == 0) {
         quiet = old;
         quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
         quiet.c_lflag |= ICANON;
         restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
     }
+    fputs(prompt, tty);
+    fflush(tty);
     if (fgets(buf, sizeof buf, tty) != NULL) {
         strip_line_end(buf);
         s = strdup(buf);

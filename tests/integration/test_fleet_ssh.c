@@ -21,6 +21,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <pty.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -321,6 +323,105 @@ static void test_passphrase_file(void **state)
     assert_non_null(strstr(c->run.err, "needs a passphrase"));
 }
 
+/*
+ * Reads the terminal's output until want appears (or it closes, or 60 s pass); appends it to
+ * buf. Returns whether want was seen.
+ */
+static int read_until(int fd, char *buf, size_t cap, size_t *len, const char *want)
+{
+    for (int waited = 0; waited < 60000;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        ssize_t n;
+        if (want != NULL && strstr(buf, want) != NULL)
+            return 1;
+        if (poll(&p, 1, 100) <= 0) {
+            waited += 100;
+            continue;
+        }
+        n = read(fd, buf + *len, cap - *len - 1);
+        if (n <= 0)
+            return 0;
+        *len += (size_t)n;
+        buf[*len] = '\0';
+    }
+    return 0;
+}
+
+/*
+ * On a terminal, without --passphrase-file: one prompt before the scan, typed without echo,
+ * opens two keys encrypted with the same passphrase; the scan then succeeds.
+ */
+static void test_passphrase_prompt(void **state)
+{
+    struct fleet_case *c = *state;
+    static const char pass[] = "typed on a tty 42";
+    char key1[600], key2[600], inv[600], out[600], home[700], cmd[2000], text[256];
+    static char screen[65536];
+    size_t len = 0;
+    int master, wstatus;
+    pid_t pid;
+    const char *prompt = "Enter passphrase for key";
+
+    snprintf(key1, sizeof key1, "%s", fleet_path(&c->work, "enc1"));
+    snprintf(key2, sizeof key2, "%s", fleet_path(&c->work, "enc2"));
+    snprintf(inv, sizeof inv, "%s", fleet_path(&c->work, "inventory.txt"));
+    snprintf(out, sizeof out, "%s", fleet_path(&c->work, "out"));
+    snprintf(home, sizeof home, "HOME=%s", c->work.path);
+    fleet_copy_file(fleet_var("KEY"), key1);
+    fleet_copy_file(fleet_var("OTHER_KEY"), key2);
+    snprintf(cmd, sizeof cmd,
+             "chmod 600 '%s' '%s' && ssh-keygen -q -p -P '' -N '%s' -f '%s' >/dev/null && "
+             "ssh-keygen -q -p -P '' -N '%s' -f '%s' >/dev/null",
+             key1, key2, pass, key1, pass, key2);
+    assert_int_equal(system(cmd), 0);
+    snprintf(text, sizeof text, "root@127.0.0.1:%d name=u\nroot@127.0.0.1:%d name=r\n",
+             fleet_port("ubuntu-1804-amd64-moby"), fleet_port("rhel-75-amd64"));
+    fleet_write_file(inv, text);
+    screen[0] = '\0';
+    pid = forkpty(&master, NULL, NULL, NULL);
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        /* The child: fleetscan with the pty as its terminal. */
+        const char *argv[] = {FLEETSCAN_BIN_PATH,
+                              "scan",
+                              "-q",
+                              "--no-agent",
+                              "-o",
+                              out,
+                              "-i",
+                              key2,
+                              "-i",
+                              key1,
+                              "--known-hosts",
+                              fleet_var("KNOWN_HOSTS"),
+                              inv,
+                              NULL};
+        putenv(home);
+        execv(argv[0], (char *const *)argv);
+        _exit(127);
+    }
+    if (!read_until(master, screen, sizeof screen, &len, prompt)) {
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        close(master);
+        fail_msg("no passphrase prompt on the terminal; it showed:\n%s", screen);
+    }
+    snprintf(cmd, sizeof cmd, "%s\n", pass);
+    assert_int_equal(write(master, cmd, strlen(cmd)), (ssize_t)strlen(cmd));
+    read_until(master, screen, sizeof screen, &len, NULL);
+    close(master);
+    assert_int_equal(waitpid(pid, &wstatus, 0), pid);
+    if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0)
+        fail_msg("fleetscan on a terminal ended with status %d; it showed:\n%s", wstatus, screen);
+    /* Asked once for both keys, and what was typed never echoed. */
+    assert_non_null(strstr(screen, prompt));
+    assert_null(strstr(strstr(screen, prompt) + 1, prompt));
+    assert_null(strstr(screen, pass));
+    fleet_report_load(&c->work, &c->report);
+    expect_host(c, "u", "ok");
+    expect_host(c, "r", "ok");
+}
+
 /* ---- passwords ------------------------------------------------------------------------------- */
 
 /*
@@ -523,6 +624,8 @@ int main(void)
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_agent, fleet_case_setup, agent_teardown),
         cmocka_unit_test_setup_teardown(test_passphrase_file, fleet_case_setup,
+                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_passphrase_prompt, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_password, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_jump_many_targets, fleet_case_setup,
