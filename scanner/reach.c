@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "scanner/jump_spec.h"
@@ -130,7 +131,7 @@ static int pick_jump(struct fs_reach *r, const char *inventory, const struct fs_
     }
     if (ch->proxy_jump != NULL && fs_jump_parse(ch->proxy_jump, j, why, sizeof why) != 0)
         goto bad_config;
-    if (ch->proxy_command != NULL &&
+    if (ch->proxy_command != NULL && strcasecmp(ch->proxy_command, "none") != 0 &&
         fs_jump_from_proxy_command(ch->proxy_command, j, why, sizeof why) != 0)
         goto bad_config;
     return 0;

@@ -627,6 +627,10 @@ int fs_ssh_config_resolve(const struct fs_ssh_config *c, const char *alias, cons
                 goto oom;
             continue;
         }
+        /* ProxyJump and ProxyCommand exclude each other: the first one obtained wins. */
+        if ((e->kw == KW_PROXYJUMP && s.value[KW_PROXYCOMMAND] != NULL) ||
+            (e->kw == KW_PROXYCOMMAND && s.value[KW_PROXYJUMP] != NULL))
+            continue;
         if (s.value[e->kw] == NULL) {
             s.value[e->kw] = e->value;
             s.where[e->kw] = e->where;

@@ -74,6 +74,11 @@ static const struct resolve_case cases[] = {
     {"Host inc\n  Include included.conf\n  User after\n", "inc", NULL, NULL, 2022, "inside", NULL,
      0, -1, 0, NULL},
     {"Host other\n  Include included.conf\n", "inc", NULL, NULL, 0, NULL, NULL, 0, -1, 0, NULL},
+    /* ProxyCommand first: a later ProxyJump does not replace it. */
+    {"Host p\n  ProxyCommand none\nHost *\n  ProxyJump gw\n", "p", NULL, NULL, 0, NULL, NULL, 0, -1,
+     0, NULL},
+    {"Host p\n  ProxyJump gw\nHost *\n  ProxyCommand none\n", "p", NULL, NULL, 0, NULL, NULL, 0, -1,
+     0, "gw"},
 };
 
 static void test_resolve(void **state)
