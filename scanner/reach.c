@@ -9,7 +9,11 @@
  *   timeout  --connect-timeout when given > ssh_config ConnectTimeout > 10 s
  *   jump     --jump > inventory (ansible_ssh_common_args) > ssh_config ProxyJump/ProxyCommand
  */
+#include <errno.h>
 #include <pwd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +47,68 @@ struct fs_reach {
     size_t n_bastions;
 };
 
+/*
+ * Asks the agent at path, once before the scan, how many keys it holds (the agent protocol's
+ * REQUEST_IDENTITIES). Returns the count, or -1 with the reason in why. Blocking, with a 2 s
+ * limit: the loop does not run yet.
+ */
+static long agent_key_count(const char *path, char *why, size_t len)
+{
+    struct sockaddr_un a;
+    struct timeval tv = {2, 0};
+    static const unsigned char req[5] = {0, 0, 0, 1, 11}; /* length 1, REQUEST_IDENTITIES */
+    unsigned char ans[9];
+    size_t got = 0;
+    long n = -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    snprintf(why, len, "%s", "it sent no valid answer");
+    if (fd < 0 || strlen(path) >= sizeof a.sun_path) {
+        snprintf(why, len, "%s", fd < 0 ? strerror(errno) : "socket path too long");
+        goto out;
+    }
+    memcpy(a.sun_path, path, strlen(path));
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 || write(fd, req, 5) != 5) {
+        snprintf(why, len, "%s", strerror(errno));
+        goto out;
+    }
+    while (got < sizeof ans) {
+        ssize_t r = read(fd, ans + got, sizeof ans - got);
+        if (r <= 0)
+            goto out;
+        got += (size_t)r;
+    }
+    if (ans[4] == 12) /* IDENTITIES_ANSWER, then the number of keys */
+        n = (long)((unsigned long)ans[5] << 24 | (unsigned long)ans[6] << 16 |
+                   (unsigned long)ans[7] << 8 | ans[8]);
+out:
+    if (fd >= 0)
+        close(fd);
+    return n;
+}
+
+/* Whether agent keys are worth offering: an agent answers and holds at least one key. */
+static bool agent_usable(const struct fs_scan_options *o)
+{
+    const char *sock = getenv("SSH_AUTH_SOCK");
+    char why[256];
+    long n;
+
+    if (o->no_agent || sock == NULL || sock[0] == '\0')
+        return false;
+    n = agent_key_count(sock, why, sizeof why);
+    if (n < 0)
+        fprintf(stderr,
+                "fleetscan: warning: SSH_AUTH_SOCK=%s: no ssh-agent answers there (%s); its "
+                "keys are not offered\n",
+                sock, why);
+    return n > 0;
+}
+
 static char *read_password(const struct fs_scan_options *o, char *err, size_t errlen, bool *bad)
 {
     const char *env = getenv("FLEETSCAN_PASSWORD");
@@ -71,7 +137,6 @@ int fs_reach_new(const struct fs_scan_options *o, const struct fs_transport_conf
     struct fs_keyring_options ko;
     struct passwd *pw = getpwuid(getuid());
     char *passphrase = NULL;
-    const char *sock = getenv("SSH_AUTH_SOCK");
     bool bad;
 
     *out = NULL;
@@ -82,7 +147,7 @@ int fs_reach_new(const struct fs_scan_options *o, const struct fs_transport_conf
     r->o = o;
     r->tcfg = tcfg;
     snprintf(r->local_user, sizeof r->local_user, "%s", pw != NULL ? pw->pw_name : "root");
-    r->agent = !o->no_agent && sock != NULL && sock[0] != '\0';
+    r->agent = agent_usable(o);
     if (fs_ssh_config_load(o->ssh_config, &r->cfg, err, errlen) != 0)
         goto fail;
     if (o->passphrase_file != NULL &&
