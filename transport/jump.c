@@ -445,6 +445,11 @@ const char *fs_bridge_error(const struct fs_bridge *b, enum fs_status *status)
     return b->error;
 }
 
+const char *fs_bridge_jump_label(const struct fs_bridge *b)
+{
+    return b->j->label;
+}
+
 void fs_bridge_release(struct fs_bridge *b)
 {
     b->released = true;

@@ -193,6 +193,10 @@ static void finish(struct fs_session *s, enum fs_status status, const char *fmt,
         if (status != FS_STATUS_OK && status != FS_STATUS_HOSTKEY_REJECTED && why != NULL) {
             status = bst;
             snprintf(s->error, sizeof s->error, "%s", why);
+        } else if (status != FS_STATUS_OK) {
+            size_t n = strlen(s->error);
+            snprintf(s->error + n, sizeof s->error - n, " (through jump host %s)",
+                     fs_bridge_jump_label(s->bridge));
         }
     }
     ssh_teardown(s);

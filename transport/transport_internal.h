@@ -58,6 +58,9 @@ int fs_jump_connect(struct fs_jump *j, uv_loop_t *loop, const char *host, int po
 /* Why the bridge failed (and the status to report), or NULL when it did not. */
 const char *fs_bridge_error(const struct fs_bridge *b, enum fs_status *status);
 
+/* "user@host:port" of the bridge's jump host. */
+const char *fs_bridge_jump_label(const struct fs_bridge *b);
+
 /* The target session is done with the bridge. */
 void fs_bridge_release(struct fs_bridge *b);
 

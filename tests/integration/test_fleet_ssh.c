@@ -615,6 +615,29 @@ static void test_jump_bastion_host_key(void **state)
     assert_string_equal(fleet_str(fleet_host(&c->report, "b"), "status"), "hostkey_rejected");
 }
 
+/* A target the bastion cannot reach is unreachable, in the bastion's words; others go on. */
+static void test_jump_target_refused(void **state)
+{
+    struct fleet_case *c = *state;
+    char jump[64], inv[256];
+    json_t *h;
+
+    snprintf(jump, sizeof jump, "root@127.0.0.1:%s", extra_var("BASTION_PORT"));
+    snprintf(inv, sizeof inv, "root@127.0.0.1:%s name=closed\nroot@127.0.0.1:%d name=ok\n",
+             fleet_var("CLOSED_PORT"), fleet_port("ubuntu-1804-amd64-moby"));
+    const char *args[] = {
+        "--jump", jump, "-i", fleet_var("KEY"), "--known-hosts", extra_var("KNOWN_HOSTS_EXTRA"),
+        NULL};
+    scan(c, "inventory.txt", inv, args);
+    fleet_expect_exit(&c->run, 1);
+    fleet_report_load(&c->work, &c->report);
+    h = fleet_host(&c->report, "closed");
+    assert_string_equal(fleet_str(h, "status"), "unreachable");
+    assert_non_null(strstr(fleet_str(h, "error"), "could not open a connection"));
+    assert_non_null(strstr(fleet_str(h, "error"), fleet_var("CLOSED_PORT")));
+    expect_host(c, "ok", "ok");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -633,6 +656,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_jump_from_config_and_ansible, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_jump_bastion_host_key, fleet_case_setup,
+                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_jump_target_refused, fleet_case_setup,
                                         fleet_case_teardown),
     };
     signal(SIGPIPE, SIG_IGN);
