@@ -522,7 +522,8 @@ static void start_ssh(struct fs_session *s)
         return;
     }
     ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-    /* ssh_config is not read here: its ProxyCommand and Match exec would fork per host. */
+    /* libssh does not read ssh_config: its ProxyCommand and Match exec would fork per host.
+     * fleetscan reads it itself, once (scanner/ssh_config.c), and passes what it decided. */
     ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
     /* HOST and PORT name the known_hosts entry ("[host]:port" when port != 22). */
     ssh_options_set(s->ssh, SSH_OPTIONS_HOST, s->t.address);
