@@ -19,7 +19,6 @@ static int shell_split(const char *text, char *buf, size_t buflen, char **words,
     const char *p = text;
 
     for (;;) {
-        int in_word = 0;
         while (*p == ' ' || *p == '\t' || *p == '\n')
             p++;
         if (*p == '\0')
@@ -28,7 +27,6 @@ static int shell_split(const char *text, char *buf, size_t buflen, char **words,
             return -1;
         words[n] = buf + o;
         while (*p != '\0' && *p != ' ' && *p != '\t' && *p != '\n') {
-            in_word = 1;
             if (*p == '\'' || *p == '"') {
                 char q = *p++;
                 while (*p != '\0' && *p != q) {
@@ -49,7 +47,6 @@ static int shell_split(const char *text, char *buf, size_t buflen, char **words,
                 buf[o++] = *p++;
             }
         }
-        (void)in_word;
         buf[o++] = '\0';
         n++;
     }
