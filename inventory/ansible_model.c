@@ -22,10 +22,11 @@ static const char *const var_names[] = {
     "ansible_ssh_private_key_file",
     "ansible_private_key_file",
     "ansible_group_priority",
+    "ansible_ssh_common_args",
 };
 static const enum inv_ans_setting var_settings[] = {
     INV_ANS_HOST, INV_ANS_HOST, INV_ANS_PORT, INV_ANS_PORT,     INV_ANS_USER,
-    INV_ANS_USER, INV_ANS_KEY,  INV_ANS_KEY,  INV_ANS_PRIORITY,
+    INV_ANS_USER, INV_ANS_KEY,  INV_ANS_KEY,  INV_ANS_PRIORITY, INV_ANS_SSH_ARGS,
 };
 #define N_VARS (sizeof(var_names) / sizeof(var_names[0]))
 

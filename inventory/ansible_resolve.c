@@ -307,6 +307,9 @@ static int make_target(struct resolver *rs, const struct inv_ans_host *h, const 
     if (eff[INV_ANS_KEY] != NULL && inv_target_add_identity(t, eff[INV_ANS_KEY]) < 0) {
         return -1;
     }
+    if (eff[INV_ANS_SSH_ARGS] != NULL && (t->ssh_args = strdup(eff[INV_ANS_SSH_ARGS])) == NULL) {
+        return -1;
+    }
     return t->name == NULL || t->address == NULL ? -1 : 0;
 }
 

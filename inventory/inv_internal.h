@@ -193,6 +193,7 @@ enum inv_ans_setting {
     INV_ANS_USER,
     INV_ANS_KEY,
     INV_ANS_PRIORITY, /* ansible_group_priority: orders groups of the same depth */
+    INV_ANS_SSH_ARGS, /* ansible_ssh_common_args: read for a jump host */
     INV_ANS_COUNT
 };
 

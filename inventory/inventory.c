@@ -128,6 +128,7 @@ static void target_clear(struct fs_target *t)
     }
     free(t->identities);
     free(t->tags);
+    free(t->ssh_args);
 }
 
 void inv_list_free(struct inv_list *list)

@@ -27,8 +27,9 @@ struct fs_target {
     char *user;        /* login user, or NULL when the inventory names none */
     char **identities; /* private key paths named for this host (may be empty) */
     size_t n_identities;
-    char *tags; /* free text from tags= or the Ansible groups, comma separated; may be NULL */
-    int line;   /* line of the inventory file that named the host */
+    char *tags;     /* free text from tags= or the Ansible groups, comma separated; may be NULL */
+    int line;       /* line of the inventory file that named the host */
+    char *ssh_args; /* Ansible's ansible_ssh_common_args as written, or NULL */
 };
 
 struct fs_inventory {

@@ -55,6 +55,13 @@ static const char usage_text[] =
     "                             e.g. unreachable,unsupported,tier2 (see fleetscan(1))\n"
     "      --shard K/N            scan only shard K of N (hosts chosen by a hash of the name)\n"
     "      --rescan-failed FILE   scan only the hosts not ok in the report FILE; keep the rest\n"
+    "  -F FILE                    ssh_config to read instead of ~/.ssh/config and\n"
+    "                             /etc/ssh/ssh_config ('none': no file)\n"
+    "      --jump [USER@]HOST[:PORT]  reach every host through this bastion\n"
+    "      --no-agent             do not offer ssh-agent keys (SSH_AUTH_SOCK)\n"
+    "      --passphrase-file FILE passphrase of encrypted private keys (first line)\n"
+    "      --password-file FILE   password for hosts that only accept passwords (first\n"
+    "                             line; or the FLEETSCAN_PASSWORD environment variable)\n"
     "\n"
     "Reports: DIR/fleetscan.csv, DIR/fleetscan.json, DIR/summary.csv, DIR/report.html.\n"
     "Exit status: 0 every host ok; 1 some host not ok (what counts: --fail-on); 2 usage or\n"
@@ -159,7 +166,11 @@ enum {
     OPT_FAIL_ON,
     OPT_SHARD,
     OPT_RESCAN_FAILED,
-    OPT_RULES
+    OPT_RULES,
+    OPT_JUMP,
+    OPT_NO_AGENT,
+    OPT_PASSPHRASE_FILE,
+    OPT_PASSWORD_FILE
 };
 
 static const struct option scan_options[] = {
@@ -177,6 +188,10 @@ static const struct option scan_options[] = {
     {"fail-on", required_argument, NULL, OPT_FAIL_ON},
     {"shard", required_argument, NULL, OPT_SHARD},
     {"rescan-failed", required_argument, NULL, OPT_RESCAN_FAILED},
+    {"jump", required_argument, NULL, OPT_JUMP},
+    {"no-agent", no_argument, NULL, OPT_NO_AGENT},
+    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+    {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -270,6 +285,7 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
     case 'p':
         return parse_parallel(arg, &o->parallel);
     case OPT_CONNECT_TIMEOUT:
+        o->connect_timeout_set = true;
         return parse_seconds("--connect-timeout", arg, &o->connect_timeout_ms);
     case OPT_TIMEOUT:
         return parse_seconds("--timeout", arg, &o->timeout_ms);
@@ -287,6 +303,21 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
     case OPT_RESCAN_FAILED:
         o->rescan_failed = arg;
         return 0;
+    case 'F':
+        o->ssh_config = arg;
+        return 0;
+    case OPT_JUMP:
+        o->jump = arg;
+        return 0;
+    case OPT_NO_AGENT:
+        o->no_agent = true;
+        return 0;
+    case OPT_PASSPHRASE_FILE:
+        o->passphrase_file = arg;
+        return 0;
+    case OPT_PASSWORD_FILE:
+        o->password_file = arg;
+        return 0;
     case 'h':
         fputs(usage_text, stdout);
         return 1;
@@ -301,7 +332,7 @@ int fs_cli_parse_scan(int argc, char **argv, struct fs_scan_options *o)
 
     optind = 1;
     opterr = 1;
-    while ((c = getopt_long(argc, argv, "o:l:i:p:qh", scan_options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:l:i:p:qhF:", scan_options, NULL)) != -1) {
         int rc = apply_option(o, c, optarg);
         if (rc == 1)
             return 1;

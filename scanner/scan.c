@@ -22,6 +22,7 @@
 #include "scanner/outdir.h"
 #include "scanner/probe.h"
 #include "scanner/rules.h"
+#include "scanner/reach.h"
 #include "scanner/scan.h"
 #include "scanner/scan_internal.h"
 #include "scanner/tools.h"
@@ -41,7 +42,7 @@ struct scan {
     struct fs_inventory *inv;
     struct fs_host_record *records;
     struct host *hosts;
-    struct fs_keyring *keys;
+    struct fs_reach *reach; /* ssh_config, keys, password, jump hosts */
     size_t next;
     size_t running;
     size_t finished;
@@ -284,12 +285,6 @@ static void on_progress(uv_timer_t *t)
 /* Fills each record and transport target from the inventory and the command line. */
 static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
 {
-    const struct fs_scan_options *o = sc->o;
-    const char *default_user = o->user;
-    struct passwd *pw = getpwuid(getuid());
-
-    if (default_user == NULL)
-        default_user = pw != NULL ? pw->pw_name : "root";
     for (size_t i = 0; i < sc->inv->n_targets; i++) {
         const struct fs_target *t = &sc->inv->targets[i];
         struct fs_host_record *rec = &sc->records[i];
@@ -297,10 +292,7 @@ static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
 
         fs_host_record_init(rec);
         rec->name = strdup(t->name);
-        rec->address = strdup(t->address);
-        rec->port = t->port > 0 ? t->port : 22;
-        rec->user = strdup(t->user != NULL ? t->user : default_user);
-        if (rec->name == NULL || rec->address == NULL || rec->user == NULL) {
+        if (rec->name == NULL) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -308,17 +300,17 @@ static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
             h->carried = true;
             continue;
         }
-        h->target.address = rec->address;
-        h->target.port = rec->port;
-        h->target.user = rec->user;
-        if (fs_keyring_for_target(sc->keys, sc->inv->path, t, &h->target.keys, &h->target.n_keys,
-                                  err, errlen) != 0)
+        /* Address, port, user, keys and jump host: command line, inventory, ssh_config. */
+        if (fs_reach_target(sc->reach, sc->inv->path, t, rec, &h->target, err, errlen) != 0)
             return -1;
     }
     return 0;
 }
 
-/* Lets a scan of thousands of hosts have the descriptors it needs (two per session). */
+/*
+ * Lets a scan of thousands of hosts have the descriptors it needs: two per session, one more
+ * for an ssh-agent connection, two more through a jump host.
+ */
 static int raise_fd_limit(int parallel)
 {
     struct rlimit rl;
@@ -330,12 +322,12 @@ static int raise_fd_limit(int parallel)
         setrlimit(RLIMIT_NOFILE, &rl);
         getrlimit(RLIMIT_NOFILE, &rl);
     }
-    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)parallel * 2 + 64 > rl.rlim_cur) {
-        int fit = rl.rlim_cur > 96 ? (int)((rl.rlim_cur - 64) / 2) : 16;
+    if (rl.rlim_cur != RLIM_INFINITY && (rlim_t)parallel * 5 + 64 > rl.rlim_cur) {
+        int fit = rl.rlim_cur > 144 ? (int)((rl.rlim_cur - 64) / 5) : 16;
         fprintf(stderr,
                 "fleetscan: --parallel %d needs %d file descriptors but the limit is %llu; "
                 "scanning %d at a time\n",
-                parallel, parallel * 2 + 64, (unsigned long long)rl.rlim_cur, fit);
+                parallel, parallel * 5 + 64, (unsigned long long)rl.rlim_cur, fit);
         return fit;
     }
     return parallel;
@@ -452,7 +444,7 @@ static void scan_free(struct scan *sc)
             fs_host_record_clear(&sc->records[i]);
     free(sc->records);
     free(sc->hosts);
-    fs_keyring_free(sc->keys);
+    fs_reach_free(sc->reach);
     fs_inventory_free(sc->inv);
     fs_rescan_free(sc->rescan);
     free(sc->positions);
@@ -492,17 +484,6 @@ int fs_scan_run(const struct fs_scan_options *o)
         status = FS_EXIT_INTERNAL;
         goto out;
     }
-    sc.keys = fs_keyring_new(o->identities, o->n_identities, err, sizeof err);
-    sc.records = calloc(sc.inv->n_targets, sizeof *sc.records);
-    sc.hosts = calloc(sc.inv->n_targets, sizeof *sc.hosts);
-    if (sc.keys == NULL || sc.records == NULL || sc.hosts == NULL) {
-        fprintf(stderr, "fleetscan: %s\n", sc.keys == NULL ? err : "out of memory");
-        goto out;
-    }
-    if (prepare_hosts(&sc, err, sizeof err) != 0) {
-        fprintf(stderr, "fleetscan: %s\n", err);
-        goto out;
-    }
     if (o->known_hosts == NULL)
         default_known_hosts(known_hosts, sizeof known_hosts);
     else
@@ -512,6 +493,20 @@ int fs_scan_run(const struct fs_scan_options *o)
     sc.tcfg.connect_timeout_ms = o->connect_timeout_ms;
     sc.tcfg.timeout_ms = o->timeout_ms;
     sc.tcfg.output_cap = o->output_cap;
+    if (fs_reach_new(o, &sc.tcfg, &sc.reach, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        goto out;
+    }
+    sc.records = calloc(sc.inv->n_targets, sizeof *sc.records);
+    sc.hosts = calloc(sc.inv->n_targets, sizeof *sc.hosts);
+    if (sc.records == NULL || sc.hosts == NULL) {
+        fprintf(stderr, "fleetscan: out of memory\n");
+        goto out;
+    }
+    if (prepare_hosts(&sc, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        goto out;
+    }
     sc.parallel = raise_fd_limit(o->parallel);
 
     info.tool_version = FS_VERSION;

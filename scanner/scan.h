@@ -51,6 +51,12 @@ struct fs_scan_options {
     const char *rescan_failed;    /* --rescan-failed PREVIOUS.json, or NULL */
     const struct fs_rules *rules; /* --rules; NULL: the default set (FS_RULES_DEFAULT_ID) */
     bool rules_owned;             /* rules was loaded from a file: fs_rules_free it */
+    bool connect_timeout_set;     /* --connect-timeout given: it wins over ssh_config */
+    const char *ssh_config;       /* -F FILE ("none": no file), or NULL: the usual files */
+    bool no_agent;                /* --no-agent */
+    const char *passphrase_file;  /* --passphrase-file, or NULL */
+    const char *password_file;    /* --password-file, or NULL (then FLEETSCAN_PASSWORD) */
+    const char *jump;             /* --jump [user@]host[:port], or NULL */
 };
 
 void fs_scan_options_init(struct fs_scan_options *o);

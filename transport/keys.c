@@ -9,37 +9,54 @@
 #include "transport/transport.h"
 
 /*
- * libssh asks this for a passphrase. Refusing keeps OpenSSL from prompting on the terminal
- * in the middle of a scan; encrypted keys are reported instead.
+ * libssh asks this for a passphrase when a key is encrypted and none was given. Refusing keeps
+ * OpenSSL from prompting on the terminal in the middle of a scan; being asked tells the caller
+ * the key is encrypted.
  */
 static int refuse_passphrase(const char *prompt, char *buf, size_t len, int echo, int verify,
                              void *userdata)
 {
+    bool *asked = userdata;
     (void)prompt;
     (void)echo;
     (void)verify;
-    (void)userdata;
+    *asked = true;
     if (len > 0)
         buf[0] = '\0';
     return -1;
 }
 
-int fs_key_load(const char *path, ssh_key *out, char *err, size_t errlen)
+int fs_key_load(const char *path, const char *passphrase, ssh_key *out, bool *encrypted, char *err,
+                size_t errlen)
 {
     ssh_key key = NULL;
+    bool asked = false;
     int rc;
 
     *out = NULL;
+    *encrypted = false;
     if (access(path, R_OK) != 0) {
         snprintf(err, errlen, "%s: cannot read private key: %s", path, strerror(errno));
         return -1;
     }
-    rc = ssh_pki_import_privkey_file(path, NULL, refuse_passphrase, NULL, &key);
+    rc = ssh_pki_import_privkey_file(path, NULL, refuse_passphrase, &asked, &key);
+    if (rc != SSH_OK && asked && passphrase != NULL) {
+        *encrypted = true;
+        rc = ssh_pki_import_privkey_file(path, passphrase, NULL, NULL, &key);
+        if (rc != SSH_OK) {
+            snprintf(err, errlen, "%s: the passphrase does not open this key", path);
+            return -1;
+        }
+    }
     if (rc != SSH_OK) {
-        snprintf(err, errlen,
-                 "%s: cannot load private key (not a private key, or encrypted with a "
-                 "passphrase, which fleetscan cannot use: load it into a key without one)",
-                 path);
+        *encrypted = asked;
+        if (asked)
+            snprintf(err, errlen,
+                     "%s: key is encrypted and needs a passphrase (give it with "
+                     "--passphrase-file FILE, or run fleetscan on a terminal to be asked once)",
+                     path);
+        else
+            snprintf(err, errlen, "%s: cannot load private key (not a private key?)", path);
         return -1;
     }
     *out = key;

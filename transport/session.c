@@ -35,7 +35,23 @@
 /* libssh keeps only the low 16 bits of a descriptor given with SSH_OPTIONS_FD. */
 #define MAX_LIBSSH_FD 65535
 
-enum state { ST_RESOLVE, ST_CONNECT, ST_HANDSHAKE, ST_AUTH, ST_OPEN, ST_EXEC, ST_READ, ST_DONE };
+enum state {
+    ST_RESOLVE,
+    ST_CONNECT,
+    ST_HANDSHAKE,
+    ST_AUTH,
+    ST_OPEN,
+    ST_EXEC,
+    ST_READ,
+    ST_TUNNEL, /* a bastion: authenticated, carrying jump.c's channels */
+    ST_DONE
+};
+
+/* Authentication methods, in the order they are tried (OpenSSH's order, agent after files). */
+enum auth_phase { AP_KEYS, AP_NONE, AP_AGENT, AP_PASSWORD, AP_KBDINT, AP_FAILED };
+
+/* Keyboard-interactive rounds answered before giving up (a server may ask again and again). */
+#define MAX_KBDINT_ROUNDS 4
 
 struct buf {
     char *data;
@@ -75,6 +91,9 @@ struct fs_session {
     ssh_channel channel;
     struct ssh_channel_callbacks_struct channel_cb;
     size_t key_index;
+    enum auth_phase auth_phase;
+    int kbdint_rounds;
+    char auth_tried[160]; /* what was offered, for the failure message */
     const char *command;
     struct buf out;
     struct buf err;
@@ -84,6 +103,9 @@ struct fs_session {
     bool eof;
     bool overflow; /* stdout or stderr went past output_cap: stop reading */
     uint64_t eof_ms;
+
+    const struct fs_tunnel_hooks *hooks; /* set for a bastion session */
+    struct fs_bridge *bridge;            /* set for a target reached through a bastion */
 
     char known_name[300];
     struct hostkey_verdict hostkey;
@@ -164,7 +186,24 @@ static void finish(struct fs_session *s, enum fs_status status, const char *fmt,
         vsnprintf(s->error, sizeof s->error, fmt, ap);
         va_end(ap);
     }
+    if (s->bridge != NULL) {
+        /* Through a bastion, what went wrong there says more than the socket's EOF. */
+        enum fs_status bst;
+        const char *why = fs_bridge_error(s->bridge, &bst);
+        if (status != FS_STATUS_OK && status != FS_STATUS_HOSTKEY_REJECTED && why != NULL) {
+            status = bst;
+            snprintf(s->error, sizeof s->error, "%s", why);
+        } else if (status != FS_STATUS_OK) {
+            size_t n = strlen(s->error);
+            snprintf(s->error + n, sizeof s->error - n, " (through jump host %s)",
+                     fs_bridge_jump_label(s->bridge));
+        }
+    }
     ssh_teardown(s);
+    if (s->bridge != NULL) {
+        fs_bridge_release(s->bridge);
+        s->bridge = NULL;
+    }
     if (s->gai_pending)
         uv_cancel((uv_req_t *)&s->gai);
     if (s->poll_open) {
@@ -186,6 +225,12 @@ static void finish(struct fs_session *s, enum fs_status status, const char *fmt,
     o.duration_ms = (uv_hrtime() - s->started_hr) / 1000000u;
     s->done(s->arg, &o);
     maybe_free(s);
+}
+
+/* The host's ConnectTimeout from ssh_config when it has one, else --connect-timeout. */
+static uint64_t connect_timeout_ms(const struct fs_session *s)
+{
+    return s->t.connect_timeout_ms > 0 ? s->t.connect_timeout_ms : s->cfg->connect_timeout_ms;
 }
 
 static double seconds(uint64_t ms)
@@ -212,6 +257,11 @@ static void arm_timer(struct fs_session *s)
     uint64_t now = uv_now(s->loop);
     uint64_t d = current_deadline(s);
 
+    if (s->state == ST_TUNNEL) {
+        /* A bastion lives as long as targets use it. */
+        uv_timer_stop(&s->timer);
+        return;
+    }
     uv_timer_start(&s->timer, on_timer, d > now ? d - now : 0, 0);
 }
 
@@ -219,7 +269,7 @@ static void arm_timer(struct fs_session *s)
 static void fail_deadline(struct fs_session *s)
 {
     bool connect_limit = s->state <= ST_AUTH && s->connect_deadline <= s->host_deadline;
-    uint64_t limit = connect_limit ? s->cfg->connect_timeout_ms : s->cfg->timeout_ms;
+    uint64_t limit = connect_limit ? connect_timeout_ms(s) : s->cfg->timeout_ms;
     const char *opt = connect_limit ? "--connect-timeout" : "--timeout";
     double sec = seconds(limit);
 
@@ -472,7 +522,8 @@ static void start_ssh(struct fs_session *s)
         return;
     }
     ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-    /* ssh_config is not read here: its ProxyCommand and Match exec would fork per host. */
+    /* libssh does not read ssh_config: its ProxyCommand and Match exec would fork per host.
+     * fleetscan reads it itself, once (scanner/ssh_config.c), and passes what it decided. */
     ssh_options_set(s->ssh, SSH_OPTIONS_PROCESS_CONFIG, &no);
     /* HOST and PORT name the known_hosts entry ("[host]:port" when port != 22). */
     ssh_options_set(s->ssh, SSH_OPTIONS_HOST, s->t.address);
@@ -519,7 +570,15 @@ static bool step_handshake(struct fs_session *s)
         return false;
     }
     s->state = ST_AUTH;
+    s->auth_phase = s->t.n_keys > 0 ? AP_KEYS : AP_NONE;
     return true;
+}
+
+static void note_tried(struct fs_session *s, const char *what)
+{
+    size_t len = strlen(s->auth_tried);
+
+    snprintf(s->auth_tried + len, sizeof s->auth_tried - len, "%s%s", len > 0 ? ", " : "", what);
 }
 
 static void fail_auth(struct fs_session *s)
@@ -535,16 +594,115 @@ static void fail_auth(struct fs_session *s)
         strcat(list, " keyboard-interactive");
     if (methods & SSH_AUTH_METHOD_GSSAPI_MIC)
         strcat(list, " gssapi-with-mic");
-    if (s->t.n_keys == 0)
+    if (s->auth_tried[0] == '\0')
         finish(s, FS_STATUS_AUTH_FAILED,
-               "authentication failed for user '%s': no private key to offer (give one with "
-               "-i FILE); server accepts:%s",
+               "authentication failed for user '%s': nothing to offer (no private key: give one "
+               "with -i FILE; no ssh-agent; no password); server accepts:%s",
                s->t.user ? s->t.user : "", list[0] ? list : " nothing");
     else
         finish(s, FS_STATUS_AUTH_FAILED,
-               "authentication failed for user '%s': the server refused all %zu offered "
-               "key(s); server accepts:%s",
-               s->t.user ? s->t.user : "", s->t.n_keys, list[0] ? list : " nothing");
+               "authentication failed for user '%s': the server refused %s; server accepts:%s",
+               s->t.user ? s->t.user : "", s->auth_tried, list[0] ? list : " nothing");
+}
+
+/* Answers every keyboard-interactive prompt with the password. */
+static void answer_prompts(struct fs_session *s)
+{
+    int n = ssh_userauth_kbdint_getnprompts(s->ssh);
+
+    for (int i = 0; i < n; i++)
+        ssh_userauth_kbdint_setanswer(s->ssh, (unsigned)i, s->t.password);
+}
+
+/* One call of the current method. Returns its libssh answer. */
+static int auth_call(struct fs_session *s)
+{
+    int methods;
+
+    switch (s->auth_phase) {
+    case AP_KEYS:
+        return ssh_userauth_publickey(s->ssh, NULL, s->t.keys[s->key_index]);
+    case AP_NONE:
+        return ssh_userauth_none(s->ssh, NULL);
+    case AP_AGENT:
+        /* Talks to the agent synchronously (listing and one signature): docs/ssh.md. */
+        return ssh_userauth_agent(s->ssh, NULL);
+    case AP_PASSWORD:
+        return ssh_userauth_password(s->ssh, NULL, s->t.password);
+    case AP_KBDINT:
+        methods = ssh_userauth_kbdint(s->ssh, NULL, NULL);
+        if (methods == SSH_AUTH_INFO) {
+            if (++s->kbdint_rounds > MAX_KBDINT_ROUNDS)
+                return SSH_AUTH_DENIED;
+            answer_prompts(s);
+        }
+        return methods;
+    default:
+        return SSH_AUTH_DENIED;
+    }
+}
+
+/* After a method was denied (or skipped): the next one worth trying. */
+static void next_auth_phase(struct fs_session *s)
+{
+    int methods;
+
+    switch (s->auth_phase) {
+    case AP_KEYS:
+        if (++s->key_index < s->t.n_keys)
+            return;
+        s->auth_phase = AP_AGENT;
+        break;
+    case AP_NONE:
+        s->auth_phase = AP_AGENT;
+        break;
+    case AP_AGENT:
+        s->auth_phase = AP_PASSWORD;
+        break;
+    case AP_PASSWORD:
+        s->auth_phase = AP_KBDINT;
+        break;
+    default:
+        s->auth_phase = AP_FAILED;
+        return;
+    }
+    /* Skip what cannot be tried: the server's list is known after the first denial. */
+    methods = ssh_userauth_list(s->ssh, NULL);
+    if (s->auth_phase == AP_AGENT && !(s->t.use_agent && (methods & SSH_AUTH_METHOD_PUBLICKEY)))
+        s->auth_phase = AP_PASSWORD;
+    if (s->auth_phase == AP_PASSWORD &&
+        !(s->t.password != NULL && (methods & SSH_AUTH_METHOD_PASSWORD)))
+        s->auth_phase = AP_KBDINT;
+    /* A server offering both is asked once: a wrong password is not tried twice. */
+    if (s->auth_phase == AP_KBDINT &&
+        !(s->t.password != NULL && (methods & SSH_AUTH_METHOD_INTERACTIVE) &&
+          !(methods & SSH_AUTH_METHOD_PASSWORD)))
+        s->auth_phase = AP_FAILED;
+}
+
+static void note_phase(struct fs_session *s)
+{
+    char what[64];
+
+    switch (s->auth_phase) {
+    case AP_KEYS:
+        if (s->key_index + 1 == s->t.n_keys) {
+            snprintf(what, sizeof what, "%zu key(s)", s->t.n_keys);
+            note_tried(s, what);
+        }
+        break;
+    case AP_AGENT:
+        note_tried(s, "the ssh-agent's keys");
+        break;
+    case AP_PASSWORD:
+        note_tried(s, "the password");
+        break;
+    case AP_KBDINT:
+        note_tried(s, "the password (keyboard-interactive)");
+        break;
+    default:
+        break;
+    }
 }
 
 static bool step_auth(struct fs_session *s)
@@ -552,12 +710,11 @@ static bool step_auth(struct fs_session *s)
     for (;;) {
         int rc;
 
-        if (s->key_index >= s->t.n_keys && s->t.n_keys > 0) {
+        if (s->auth_phase == AP_FAILED) {
             fail_auth(s);
             return false;
         }
-        rc = s->t.n_keys == 0 ? ssh_userauth_none(s->ssh, NULL)
-                              : ssh_userauth_publickey(s->ssh, NULL, s->t.keys[s->key_index]);
+        rc = auth_call(s);
         if (rc == SSH_AUTH_AGAIN) {
             if (connection_lost(s)) {
                 finish(s, FS_STATUS_ERROR,
@@ -567,19 +724,21 @@ static bool step_auth(struct fs_session *s)
             return false;
         }
         if (rc == SSH_AUTH_SUCCESS) {
-            s->state = ST_OPEN;
+            s->state = s->hooks != NULL ? ST_TUNNEL : ST_OPEN;
             arm_timer(s); /* the connect deadline no longer applies */
+            if (s->hooks != NULL)
+                s->hooks->ready(s->arg, s->ssh);
             return true;
         }
-        if (rc == SSH_AUTH_ERROR) {
+        if (rc == SSH_AUTH_INFO)
+            continue; /* keyboard-interactive answers are sent by the next call */
+        if (rc == SSH_AUTH_ERROR && (s->auth_phase != AP_AGENT || connection_lost(s))) {
             finish(s, FS_STATUS_ERROR, "authentication error: %s", ssh_get_error(s->ssh));
             return false;
         }
-        if (s->t.n_keys == 0) {
-            fail_auth(s);
-            return false;
-        }
-        s->key_index++; /* denied or partial: offer the next key */
+        /* Denied, partial, or the agent could not be used: go on with the next method. */
+        note_phase(s);
+        next_auth_phase(s);
     }
 }
 
@@ -700,6 +859,29 @@ static bool step_read(struct fs_session *s)
     return true;
 }
 
+/* A bastion: pump its channels, then let jump.c move the bridges' bytes. */
+static bool step_tunnel(struct fs_session *s)
+{
+    int rc = SSH_OK;
+
+    if (s->event == NULL) {
+        s->event = ssh_event_new();
+        if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
+            finish(s, FS_STATUS_ERROR, "cannot watch the SSH session: %s", ssh_get_error(s->ssh));
+            return false;
+        }
+    }
+    for (int rounds = 0; rc == SSH_OK && rounds < 64; rounds++)
+        rc = ssh_event_dopoll(s->event, 0);
+    if (rc == SSH_ERROR || connection_lost(s)) {
+        finish(s, FS_STATUS_ERROR, "the connection to the jump host failed: %s",
+               ssh_get_error(s->ssh));
+        return false;
+    }
+    s->hooks->pump(s->arg);
+    return false;
+}
+
 static void step(struct fs_session *s)
 {
     bool more = true;
@@ -711,8 +893,11 @@ static void step(struct fs_session *s)
             break;
         case ST_AUTH:
             more = step_auth(s);
-            if (more && s->command == NULL)
+            if (more && s->hooks == NULL && s->command == NULL)
                 more = next_command(s, NULL);
+            break;
+        case ST_TUNNEL:
+            more = step_tunnel(s);
             break;
         case ST_OPEN:
             more = step_open(s);
@@ -749,10 +934,15 @@ static void on_poll(uv_poll_t *h, int status, int events)
 }
 
 static const char *const stage_names[] = {
-    [ST_RESOLVE] = "resolving the name",     [ST_CONNECT] = "connecting",
-    [ST_HANDSHAKE] = "in the SSH handshake", [ST_AUTH] = "authenticating",
-    [ST_OPEN] = "opening a channel",         [ST_EXEC] = "starting the probe",
-    [ST_READ] = "running the probe",         [ST_DONE] = "finishing",
+    [ST_RESOLVE] = "resolving the name",
+    [ST_CONNECT] = "connecting",
+    [ST_HANDSHAKE] = "in the SSH handshake",
+    [ST_AUTH] = "authenticating",
+    [ST_OPEN] = "opening a channel",
+    [ST_EXEC] = "starting the probe",
+    [ST_READ] = "running the probe",
+    [ST_TUNNEL] = "carrying jump connections",
+    [ST_DONE] = "finishing",
 };
 
 void fs_session_cancel(struct fs_session *s)
@@ -760,9 +950,32 @@ void fs_session_cancel(struct fs_session *s)
     finish(s, FS_STATUS_ERROR, "interrupted while %s", stage_names[s->state]);
 }
 
-int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
-                     const struct fs_transport_target *t, fs_next_command_fn next,
-                     fs_session_done_fn done, void *arg, struct fs_session **out)
+void fs_session_kick(struct fs_session *s)
+{
+    if (!s->finished && s->ssh != NULL && s->state >= ST_HANDSHAKE)
+        step(s);
+}
+
+/* Through a bastion: the socketpair end stands in for the TCP socket, "connected" at once. */
+static int start_through_jump(struct fs_session *s)
+{
+    int rc = fs_jump_connect(s->t.jump, s->loop, s->t.address, s->t.port, &s->fd, &s->bridge);
+
+    if (rc != 0)
+        return uv_translate_sys_error(-rc);
+    snprintf(s->addr_text, sizeof s->addr_text, "%s", s->t.address);
+    s->state = ST_CONNECT;
+    uv_poll_init(s->loop, &s->poll, s->fd);
+    s->poll.data = s;
+    s->poll_open = true;
+    uv_poll_start(&s->poll, UV_WRITABLE, on_poll);
+    return 0;
+}
+
+static int session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
+                         const struct fs_transport_target *t, const struct fs_tunnel_hooks *hooks,
+                         fs_next_command_fn next, fs_session_done_fn done, void *arg,
+                         struct fs_session **out)
 {
     struct fs_session *s = calloc(1, sizeof *s);
     struct addrinfo hints;
@@ -774,6 +987,7 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
     s->loop = loop;
     s->cfg = cfg;
     s->t = *t;
+    s->hooks = hooks;
     s->next = next;
     s->done = done;
     s->arg = arg;
@@ -781,7 +995,7 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
     s->exit_status = -1;
     s->started_hr = uv_hrtime();
     s->started_ms = uv_now(loop);
-    s->connect_deadline = s->started_ms + cfg->connect_timeout_ms;
+    s->connect_deadline = s->started_ms + connect_timeout_ms(s);
     s->host_deadline = s->started_ms + cfg->timeout_ms;
     s->state = ST_RESOLVE;
     snprintf(s->addr_text, sizeof s->addr_text, "%s", t->address);
@@ -790,21 +1004,40 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
     s->timer.data = s;
     s->timer_open = true;
 
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    snprintf(service, sizeof service, "%d", t->port);
-    s->gai.data = s;
-    rc = uv_getaddrinfo(loop, &s->gai, on_resolved, t->address, service, &hints);
+    if (t->jump != NULL) {
+        rc = start_through_jump(s);
+    } else {
+        memset(&hints, 0, sizeof hints);
+        hints.ai_family = AF_UNSPEC;
+        hints.ai_socktype = SOCK_STREAM;
+        snprintf(service, sizeof service, "%d", t->port);
+        s->gai.data = s;
+        rc = uv_getaddrinfo(loop, &s->gai, on_resolved, t->address, service, &hints);
+        s->gai_pending = rc == 0;
+    }
     if (rc != 0) {
         /* Nothing started: close the timer quietly and report the failure to the caller. */
         s->finished = true;
         uv_close((uv_handle_t *)&s->timer, on_handle_closed);
         return rc;
     }
-    s->gai_pending = true;
     arm_timer(s);
     if (out != NULL)
         *out = s;
     return 0;
+}
+
+int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
+                     const struct fs_transport_target *t, fs_next_command_fn next,
+                     fs_session_done_fn done, void *arg, struct fs_session **out)
+{
+    return session_start(loop, cfg, t, NULL, next, done, arg, out);
+}
+
+int fs_session_start_tunnel(uv_loop_t *loop, const struct fs_transport_config *cfg,
+                            const struct fs_transport_target *t,
+                            const struct fs_tunnel_hooks *hooks, fs_session_done_fn done, void *arg,
+                            struct fs_session **out)
+{
+    return session_start(loop, cfg, t, hooks, NULL, done, arg, out);
 }

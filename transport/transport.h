@@ -47,6 +47,10 @@ struct fs_transport_target {
     const char *user;
     ssh_key const *keys; /* private keys to offer, in order; borrowed */
     size_t n_keys;
+    bool use_agent;              /* offer ssh-agent's keys (SSH_AUTH_SOCK) after keys */
+    const char *password;        /* password / keyboard-interactive answer, or NULL; borrowed */
+    uint64_t connect_timeout_ms; /* 0: the config's */
+    struct fs_jump *jump;        /* reach the host through this bastion, or NULL */
 };
 
 /* What one command produced. Buffers belong to the session and live until the next callback. */
@@ -96,10 +100,24 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
 void fs_session_cancel(struct fs_session *s);
 
 /*
- * Loads a private key once, before the loop runs. Returns 0 and a key (ssh_key_free) or -1
- * with a message in err ("~/.ssh/id_rsa: key is encrypted and needs a passphrase"). Never
- * prompts on the terminal.
+ * Loads a private key once, before the loop runs. passphrase may be NULL. Returns 0 and a key
+ * (ssh_key_free), or -1 with a message in err and *encrypted telling whether the key is
+ * encrypted (and the passphrase was missing or wrong). Never prompts on the terminal.
  */
-int fs_key_load(const char *path, ssh_key *out, char *err, size_t errlen);
+int fs_key_load(const char *path, const char *passphrase, ssh_key *out, bool *encrypted, char *err,
+                size_t errlen);
+
+/*
+ * A jump host (bastion) shared by the targets that name it: one SSH session to it, opened when
+ * the first target needs it and closed when the last one is done, carrying one direct-tcpip
+ * channel per target. bastion is copied; its strings and keys are borrowed and, like cfg, must
+ * outlive the jump. label ("user@host:port") is copied. Returns NULL when out of memory.
+ */
+struct fs_jump;
+struct fs_jump *fs_jump_new(const struct fs_transport_config *cfg,
+                            const struct fs_transport_target *bastion, const char *label);
+
+/* Frees a jump whose sessions are all over (after the loop ended). NULL does nothing. */
+void fs_jump_free(struct fs_jump *j);
 
 #endif

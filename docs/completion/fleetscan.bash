@@ -5,7 +5,7 @@
 
 _fleetscan_fail_on_words="not-ok unreachable timeout auth_failed hostkey_rejected error tier1 tier1-preview tier2 unsupported tier-unknown engine-recommended engine-best-effort engine-unsupported engine-missing engine-unknown not-ready ready-unknown none"
 
-_fleetscan_scan_options="-o --output -l --user -i --identity --known-hosts --host-key-check -p --parallel --connect-timeout --timeout --max-output -q --quiet --fail-on --rules --shard --rescan-failed -h --help"
+_fleetscan_scan_options="-o --output -l --user -i --identity --known-hosts --host-key-check -p --parallel --connect-timeout --timeout --max-output -q --quiet --fail-on --rules --shard --rescan-failed -F --jump --no-agent --passphrase-file --password-file -h --help"
 
 # --fail-on takes a comma-separated list: complete the word after the last comma.
 _fleetscan_fail_on()
@@ -81,7 +81,7 @@ _fleetscan()
         COMPREPLY=($(compgen -d -- "$cur"))
         return
         ;;
-    -i | --identity | --known-hosts | --rescan-failed)
+    -i | --identity | --known-hosts | --rescan-failed | -F | --passphrase-file | --password-file)
         COMPREPLY=($(compgen -f -- "$cur"))
         return
         ;;
@@ -96,6 +96,10 @@ _fleetscan()
         ;;
     --fail-on)
         _fleetscan_fail_on "$cur"
+        return
+        ;;
+    --jump)
+        COMPREPLY=($(compgen -A hostname -- "$cur"))
         return
         ;;
     -l | --user)
