@@ -50,6 +50,7 @@ struct scan {
     bool interrupted;
     struct fs_transport_config tcfg;
     int parallel;
+    int outlock; /* descriptor holding the output directory's lock, or -1 */
 };
 
 static void iso_time(char *buf, size_t len)
@@ -426,6 +427,7 @@ static void scan_free(struct scan *sc)
     free(sc->hosts);
     fs_keyring_free(sc->keys);
     fs_inventory_free(sc->inv);
+    fs_outlock_release(sc->outlock);
 }
 
 int fs_scan_run(const struct fs_scan_options *o)
@@ -441,6 +443,7 @@ int fs_scan_run(const struct fs_scan_options *o)
     memset(&sc, 0, sizeof sc);
     memset(&info, 0, sizeof info);
     sc.o = o;
+    sc.outlock = -1;
     iso_time(info.started_at, sizeof info.started_at);
     if (fs_inventory_load(o->inventory, &sc.inv, &ierr) != 0) {
         fprintf(stderr, "fleetscan: %s\n", ierr.text);
@@ -472,6 +475,12 @@ int fs_scan_run(const struct fs_scan_options *o)
     sc.tcfg.timeout_ms = o->timeout_ms;
     sc.tcfg.output_cap = o->output_cap;
     sc.parallel = raise_fd_limit(o->parallel);
+    /* Taken only now, so that an input error leaves no directory behind. */
+    if (fs_outlock_take(o->output_dir, &sc.outlock, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        status = FS_EXIT_INTERNAL;
+        goto out;
+    }
 
     info.tool_version = FS_VERSION;
     info.rules_id = FS_RULES_DEFAULT_ID;
