@@ -182,7 +182,8 @@ static void launch_one(struct scan *sc, size_t i)
                           &h->session);
     if (rc != 0) {
         char msg[256];
-        snprintf(msg, sizeof msg, "could not start the scan of this host: %s", uv_strerror(rc));
+        snprintf(msg, sizeof msg, "setup: could not start the scan of this host: %s",
+                 uv_strerror(rc));
         rec->status = FS_STATUS_ERROR;
         rec->error = strdup(msg);
         rec->duration_ms = 0;

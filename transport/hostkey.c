@@ -46,8 +46,8 @@ static void reject(struct hostkey_verdict *v, const char *name, const char *type
     v->pass = false;
     v->status = FS_STATUS_HOSTKEY_REJECTED;
     snprintf(v->message, sizeof v->message,
-             "host key check failed for %s: %s (server offered %s %s); no command was run", name,
-             why, type, v->fingerprint);
+             "hostkey: host key check failed for %s: %s (server offered %s %s); no command was run",
+             name, why, type, v->fingerprint);
     (void)known_hosts;
 }
 
@@ -153,7 +153,7 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     if (type == NULL) {
         v->pass = false;
         v->status = FS_STATUS_ERROR;
-        snprintf(v->message, sizeof v->message, "server sent no usable host key: %s",
+        snprintf(v->message, sizeof v->message, "hostkey: the server sent no usable host key: %s",
                  ssh_get_error(ssh));
         return;
     }
@@ -204,7 +204,7 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     default:
         v->pass = false;
         v->status = FS_STATUS_ERROR;
-        snprintf(v->message, sizeof v->message, "cannot check the host key against %s: %s",
+        snprintf(v->message, sizeof v->message, "hostkey: cannot check the host key against %s: %s",
                  known_hosts, ssh_get_error(ssh));
         return;
     }

@@ -73,10 +73,11 @@ static void scan_args(const char *out, const char *kh, const char *inventory, co
 static void test_append_only(void **state)
 {
     struct fleet_case *c = *state;
-    static const char mine[] = "# my hosts\n@revoked * ssh-ed25519 "
-                               "AAAAC3NzaC1lZDI1NTE5AAAAIOZ8KSu1lBPZ2ZRVfXdyOxl/Tck4xbS5pVIhtnKRhqce"
-                               "\ngw.example ssh-ed25519 "
-                               "AAAAC3NzaC1lZDI1NTE5AAAAIGYe0d3Gl6F5O9cMwqpPbXm3eYV2LJqGx8dXfiBJ2fLm";
+    static const char mine[] =
+        "# my hosts\n@revoked * ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIOZ8KSu1lBPZ2ZRVfXdyOxl/Tck4xbS5pVIhtnKRhqce"
+        "\ngw.example ssh-ed25519 "
+        "AAAAC3NzaC1lZDI1NTE5AAAAIGYe0d3Gl6F5O9cMwqpPbXm3eYV2LJqGx8dXfiBJ2fLm";
     char kh[600], inv[128], prefix[64], out[600], inv_path[600];
     const char *args[20];
     struct stat before, after;
@@ -155,8 +156,8 @@ static void test_two_runs_race(void **state)
     for (size_t i = 0; i < NKINDS; i++) {
         snprintf(prefix, sizeof prefix, "[127.0.0.1]:%d ", fleet_port(kinds[i]));
         if (lines_starting(c->text[0], prefix) != 1)
-            fail_msg("%s: %zu entries for %s in:\n%s", kinds[i],
-                     lines_starting(c->text[0], prefix), prefix, c->text[0]);
+            fail_msg("%s: %zu entries for %s in:\n%s", kinds[i], lines_starting(c->text[0], prefix),
+                     prefix, c->text[0]);
     }
     snprintf(prefix, sizeof prefix, "[127.0.0.1]:%s ", fleet_var("DROPBEAR_PORT"));
     assert_int_equal(lines_starting(c->text[0], prefix), 1);
@@ -220,8 +221,7 @@ int main(void)
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_other_type_strict, fleet_case_setup,
                                         fleet_case_teardown),
-        cmocka_unit_test_setup_teardown(test_other_type_off, fleet_case_setup,
-                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_other_type_off, fleet_case_setup, fleet_case_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
