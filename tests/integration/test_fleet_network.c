@@ -107,16 +107,15 @@ static void expect_host(const struct fleet_report *rep, const char *name, const 
         strncmp(error, error_start, strlen(error_start)) != 0 ||
         (error_has != NULL && strstr(error, error_has) == NULL))
         fail_msg("%s: status '%s' error '%s'; expected %s, '%s...' with '%s'", name,
-                 fleet_str(host, "status"), error, status, error_start,
-                 error_has ? error_has : "");
+                 fleet_str(host, "status"), error, status, error_start, error_has ? error_has : "");
 }
 
 /* Every fault in one scan, next to a good host and the hang device. */
 static void test_every_fault_bounded(void **state)
 {
     struct faults *f = *state;
-    const char *extra[] = {"--timeout", DEADLINE_S, "--connect-timeout", CONNECT_S,
-                           "--host-key-check", "off", NULL};
+    const char *extra[] = {
+        "--timeout", DEADLINE_S, "--connect-timeout", CONNECT_S, "--host-key-check", "off", NULL};
     char inv[2048];
 
     snprintf(inv, sizeof inv,
@@ -155,8 +154,9 @@ static void test_every_fault_bounded(void **state)
 static void test_one_at_a_time_bounded(void **state)
 {
     struct faults *f = *state;
-    const char *extra[] = {"--timeout", DEADLINE_S, "--connect-timeout", CONNECT_S, "-p", "1",
-                           "--host-key-check", "off", NULL};
+    const char *extra[] = {"--timeout",        DEADLINE_S, "--connect-timeout",
+                           CONNECT_S,          "-p",       "1",
+                           "--host-key-check", "off",      NULL};
     char inv[512];
 
     snprintf(inv, sizeof inv,
@@ -199,13 +199,12 @@ static void test_disconnect_during_auth(void **state)
     extra[n] = NULL;
     snprintf(inv, sizeof inv, "root@127.0.0.1:%d name=ubuntu\n",
              fleet_port("ubuntu-1804-amd64-moby"));
-    fleet_scan(&f->c.work, inv, fleet_var("KNOWN_HOSTS"), fleet_var("OTHER_KEY"), extra,
-               &f->c.run);
+    fleet_scan(&f->c.work, inv, fleet_var("KNOWN_HOSTS"), fleet_var("OTHER_KEY"), extra, &f->c.run);
     fleet_expect_exit(&f->c.run, 1);
     fleet_report_load(&f->c.work, &f->c.report);
     expect_host(&f->c.report, "ubuntu", "error", "auth:", "Too many authentication failures");
-    assert_true(json_integer_value(json_object_get(fleet_host(&f->c.report, "ubuntu"),
-                                                   "duration_ms")) < 2000);
+    assert_true(json_integer_value(
+                    json_object_get(fleet_host(&f->c.report, "ubuntu"), "duration_ms")) < 2000);
 }
 
 int main(void)
