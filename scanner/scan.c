@@ -334,6 +334,30 @@ static void default_known_hosts(char *buf, size_t len)
 }
 
 /*
+ * A known_hosts path that names a directory or an unreadable file would fail every host one by
+ * one; it is an input error, said once before the scan. A file that does not exist yet is fine
+ * (accept-new creates it).
+ */
+static int check_known_hosts(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return 0;
+    /* /dev/null is a known_hosts some users choose on purpose. */
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        snprintf(err, errlen, "--known-hosts %s: not a regular file; name a known_hosts file",
+                 path);
+        return -1;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "--known-hosts %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * Refuses an output directory that cannot be written before any host is scanned: the nearest
  * existing ancestor must be a writable directory.
  */
@@ -470,6 +494,10 @@ int fs_scan_run(const struct fs_scan_options *o)
         default_known_hosts(known_hosts, sizeof known_hosts);
     else
         snprintf(known_hosts, sizeof known_hosts, "%s", o->known_hosts);
+    if (check_known_hosts(known_hosts, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        goto out;
+    }
     sc.tcfg.known_hosts = known_hosts;
     sc.tcfg.policy = o->policy;
     sc.tcfg.connect_timeout_ms = o->connect_timeout_ms;

@@ -24,8 +24,11 @@ static bool valid_utf8(const unsigned char *p, size_t n, size_t *bad_at)
 {
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
-        size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                                 : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t len = c < 0x80             ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
         uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
 
         if (len == 0 || i + len > n)
@@ -102,9 +105,9 @@ static void test_hostile_text_reports(void **state)
         fail_msg("os_name does not keep the device's text: '%s'", os_name);
     facts = json_object_get(host, "facts");
     assert_true(json_is_true(json_object_get(facts, "utf8_replaced")));
-    assert_non_null(strstr(json_string_value(json_object_get(
-                               json_object_get(facts, "os_release"), "NAME")),
-                           "Ubuntu" FFFD FFFD));
+    assert_non_null(
+        strstr(json_string_value(json_object_get(json_object_get(facts, "os_release"), "NAME")),
+               "Ubuntu" FFFD FFFD));
 
     /* The CSV: one row of 21 cells, the formula neutralised, the escapes gone. */
     assert_int_equal(c->report.csv.nrows, 2);
