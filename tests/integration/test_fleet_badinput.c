@@ -27,7 +27,9 @@ struct bad {
     size_t long_line;   /* > 0: data is followed by a line of this many bytes */
 };
 
-#define BIN "host1\n\x00\x01\x02\xff\xfe\x7f" "ELF"
+#define BIN                                                                                        \
+    "host1\n\x00\x01\x02\xff\xfe\x7f"                                                              \
+    "ELF"
 
 static const struct bad cases[] = {
     {"missing file", "nothing.txt", NULL, 0, ":", "No such file", NULL, 0},
@@ -40,7 +42,8 @@ static const struct bad cases[] = {
     {"10 MB line", "inv.txt", "host1\n", 0, ":2:", "longer than", NULL, 10 * 1024 * 1024},
     {"10 MB line (INI)", "inv.ini", "[g]\nhost1 x=", 0, ":2:", "longer than", NULL,
      10 * 1024 * 1024},
-    {"duplicate names", "inv.txt", "a.example name=a\nb.example name=a\n", 0, ":2:", "'a'", NULL, 0},
+    {"duplicate names", "inv.txt", "a.example name=a\nb.example name=a\n", 0, ":2:", "'a'", NULL,
+     0},
     {"duplicate hosts", "inv.txt", "gw1\n\ngw1\n", 0, ":3:", "gw1", NULL, 0},
     {"empty file", "inv.txt", "# nothing\n", 0, "", "no hosts", NULL, 0},
     {"encrypted identity= key", "inv.txt", "h1 identity=@enc\n", 0, ":1:", "encrypted", NULL, 0},
