@@ -30,8 +30,12 @@ static inline bool fuzz_valid_utf8(const char *s, size_t n)
 
     for (size_t i = 0; i < n;) {
         unsigned char c = p[i];
-        size_t len = c == 0 ? 0 : c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3
-                                              : (c & 0xF8) == 0xF0 ? 4 : 0;
+        size_t len = c == 0               ? 0
+                     : c < 0x80           ? 1
+                     : (c & 0xE0) == 0xC0 ? 2
+                     : (c & 0xF0) == 0xE0 ? 3
+                     : (c & 0xF8) == 0xF0 ? 4
+                                          : 0;
         uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
 
         if (len == 0 || i + len > n)
