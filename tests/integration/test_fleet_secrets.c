@@ -97,7 +97,7 @@ static void test_inventory_passwords_and_key_stay_out(void **state)
     fleet_write_file(fleet_path(&c->work, "inventory.ini"), inv);
     {
         char inv_path[600], out[600];
-        const char *args[] = {"scan", "-o", out, "--known-hosts", fleet_var("KNOWN_HOSTS"),
+        const char *args[] = {"scan",   "-o", out, "--known-hosts", fleet_var("KNOWN_HOSTS"),
                               inv_path, NULL};
         snprintf(inv_path, sizeof inv_path, "%s", fleet_path(&c->work, "inventory.ini"));
         snprintf(out, sizeof out, "%s", fleet_path(&c->work, "out"));
@@ -185,8 +185,8 @@ static void test_no_secret_on_argv(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_inventory_passwords_and_key_stay_out,
-                                        fleet_case_setup, fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_inventory_passwords_and_key_stay_out, fleet_case_setup,
+                                        fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_encrypted_key_option, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_encrypted_key_in_inventory, fleet_case_setup,
