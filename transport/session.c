@@ -150,7 +150,8 @@ static void ssh_teardown(struct fs_session *s)
 }
 
 /* Delivers the outcome once and starts closing every handle. */
-static void finish(struct fs_session *s, enum fs_status status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+finish(struct fs_session *s, enum fs_status status, const char *fmt, ...)
 {
     struct fs_transport_outcome o;
 
