@@ -18,6 +18,8 @@
  *   cut:PORT:BYTES    relays to 127.0.0.1:PORT (a real sshd) and, once BYTES bytes went from
  *                     the server to the client, resets the client's connection: a connection
  *                     reset mid-stream
+ *   slow:PORT:MS      relays to 127.0.0.1:PORT but holds back everything the server says for
+ *                     the first MS milliseconds: a slow banner that does arrive
  *
  * One thread, one poll() loop; at most MAX_CONN connections at a time.
  */
@@ -38,15 +40,16 @@
 #define MAX_MODES 16
 #define MAX_CONN  128
 
-enum kind { TARPIT, DRIP, GARBAGE, RESET, CUT };
+enum kind { TARPIT, DRIP, GARBAGE, RESET, CUT, SLOW };
 
 struct mode {
     enum kind kind;
     char spec[64];
     int listen_fd;
     int port;
-    int target_port; /* cut */
+    int target_port; /* cut, slow */
     long cut_bytes;  /* cut */
+    long hold_ms;    /* slow */
 };
 
 struct conn {
@@ -56,6 +59,7 @@ struct conn {
     long relayed; /* bytes server -> client */
     long dripped;
     double next_drip;
+    double hold_until; /* slow: the server's bytes wait until then */
 };
 
 static struct mode modes[MAX_MODES];
@@ -150,6 +154,8 @@ static void parse_mode(const char *spec, struct mode *m)
         m->kind = RESET;
     else if (sscanf(spec, "cut:%d:%ld", &m->target_port, &m->cut_bytes) == 2)
         m->kind = CUT;
+    else if (sscanf(spec, "slow:%d:%ld", &m->target_port, &m->hold_ms) == 2)
+        m->kind = SLOW;
     else {
         fprintf(stderr, "faultsrv: unknown mode '%s'\n", spec);
         exit(2);
@@ -191,7 +197,9 @@ static void on_accept(struct mode *m)
         c->next_drip = now() + 0.5;
         break;
     case CUT:
+    case SLOW:
         c->upstream = connect_loopback(m->target_port);
+        c->hold_until = now() + (double)m->hold_ms / 1000.0;
         if (c->upstream < 0)
             drop(c, 1);
         break;
@@ -228,6 +236,7 @@ static void on_client(struct conn *c)
             drop(c, 1);
         break;
     case CUT:
+    case SLOW:
         if (relay(c->fd, c->upstream) <= 0)
             drop(c, 0);
         break;
@@ -249,7 +258,7 @@ static void on_upstream(struct conn *c)
         return;
     }
     c->relayed += n;
-    if (c->relayed >= c->mode->cut_bytes)
+    if (c->mode->kind == CUT && c->relayed >= c->mode->cut_bytes)
         drop(c, 1);
 }
 
@@ -303,7 +312,7 @@ int main(int argc, char **argv)
             p[n] = (struct pollfd){c->fd, POLLIN, 0};
             owner[n] = c;
             up[n++] = 0;
-            if (c->upstream >= 0) {
+            if (c->upstream >= 0 && t >= c->hold_until) {
                 p[n] = (struct pollfd){c->upstream, POLLIN, 0};
                 owner[n] = c;
                 up[n++] = 1;

@@ -1,5 +1,6 @@
 /*
- * Hostile networks: a tarpit that never sends a banner, a banner that drips forever, a server
+ * Hostile networks: a tarpit that never sends a banner, a banner that drips forever, a banner
+ * that comes late but within the deadline (scanned normally), a server
  * that is not SSH, a reset in the middle of the key exchange, a reset in the middle of the
  * probe's output (through a relay in front of the real sshd), and a real sshd that hangs up
  * during authentication (MaxAuthTries). Every host is bounded, reported with an error naming
@@ -39,12 +40,12 @@ struct faults {
     int port[8]; /* in the order of the modes given */
 };
 
-enum { TARPIT, DRIP, GARBAGE, RESET, CUT_KEX, CUT_PROBE, NMODES };
+enum { TARPIT, DRIP, GARBAGE, RESET, CUT_KEX, CUT_PROBE, SLOW, NMODES };
 
 static int setup(void **state)
 {
     struct faults *f = calloc(1, sizeof *f);
-    char portfile[600], lifetime[] = "120", m_kex[64], m_probe[64];
+    char portfile[600], lifetime[] = "120", m_kex[64], m_probe[64], m_slow[64];
     char *argv[16];
     char *text = NULL;
     size_t n = 0;
@@ -54,6 +55,7 @@ static int setup(void **state)
     snprintf(portfile, sizeof portfile, "%s", fleet_path(&f->c.work, "faultsrv.ports"));
     snprintf(m_kex, sizeof m_kex, "cut:%d:1200", fleet_port("ubuntu-1804-amd64-moby"));
     snprintf(m_probe, sizeof m_probe, "cut:%d:200000", fleet_port("endless"));
+    snprintf(m_slow, sizeof m_slow, "slow:%d:1200", fleet_port("ubuntu-1804-amd64-moby"));
     argv[n++] = FAULTSRV_BIN;
     argv[n++] = lifetime;
     argv[n++] = portfile;
@@ -63,6 +65,7 @@ static int setup(void **state)
     argv[n++] = "reset";
     argv[n++] = m_kex;
     argv[n++] = m_probe;
+    argv[n++] = m_slow;
     argv[n] = NULL;
     if (posix_spawn(&f->pid, FAULTSRV_BIN, NULL, NULL, argv, environ) != 0)
         fail_msg("cannot start %s", FAULTSRV_BIN);
@@ -126,17 +129,19 @@ static void test_every_fault_bounded(void **state)
              "root@127.0.0.1:%d name=cut-kex\n"
              "root@127.0.0.1:%d name=cut-probe\n"
              "root@127.0.0.1:%d name=hang\n"
-             "root@127.0.0.1:%d name=ubuntu\n",
+             "root@127.0.0.1:%d name=ubuntu\n"
+             "root@127.0.0.1:%d name=slow-banner\n",
              f->port[TARPIT], f->port[DRIP], f->port[GARBAGE], f->port[RESET], f->port[CUT_KEX],
-             f->port[CUT_PROBE], fleet_port("hang"), fleet_port("ubuntu-1804-amd64-moby"));
+             f->port[CUT_PROBE], fleet_port("hang"), fleet_port("ubuntu-1804-amd64-moby"),
+             f->port[SLOW]);
     fleet_scan(&f->c.work, inv, fleet_var("KNOWN_HOSTS"), fleet_var("KEY"), extra, &f->c.run);
     fleet_expect_exit(&f->c.run, 1);
     /* Every host starts at once: the whole run ends within --timeout + 2 s. */
     if (f->c.run.seconds > atof(DEADLINE_S) + 2)
         fail_msg("the scan took %.1f s", f->c.run.seconds);
     fleet_report_load(&f->c.work, &f->c.report);
-    assert_int_equal(json_array_size(f->c.report.hosts), 8);
-    assert_int_equal(f->c.report.csv.nrows, 9);
+    assert_int_equal(json_array_size(f->c.report.hosts), 9);
+    assert_int_equal(f->c.report.csv.nrows, 10);
     expect_host(&f->c.report, "tarpit", "timeout", "timeout:", "no SSH banner");
     expect_host(&f->c.report, "drip", "timeout", "timeout:", "no SSH banner");
     expect_host(&f->c.report, "garbage", "error", "banner:", "without sending an SSH banner");
@@ -145,6 +150,10 @@ static void test_every_fault_bounded(void **state)
     expect_host(&f->c.report, "cut-probe", "error", "probe:", "reset");
     expect_host(&f->c.report, "hang", "timeout", "timeout:", "the probe did not finish");
     expect_host(&f->c.report, "ubuntu", "ok", "", NULL);
+    /* A banner 1.2 s late is slow, not broken: within --connect-timeout it is scanned. */
+    expect_host(&f->c.report, "slow-banner", "ok", "", NULL);
+    assert_true(json_integer_value(json_object_get(fleet_host(&f->c.report, "slow-banner"),
+                                                   "duration_ms")) >= 1200);
 }
 
 /*
