@@ -109,8 +109,16 @@ static int append_known_host(ssh_session ssh, const char *known_hosts, char *err
             goto out;
         }
     }
-    if (ssh_session_is_known_server(ssh) == SSH_KNOWN_HOSTS_OK) {
-        rc = 0; /* added meanwhile */
+    switch (ssh_session_is_known_server(ssh)) {
+    case SSH_KNOWN_HOSTS_OK:
+        rc = 0; /* added meanwhile, by another run or an earlier session of this one */
+        goto out;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        break;
+    default:
+        /* Another key for this host arrived meanwhile: never add a second one beside it. */
+        snprintf(err, errlen, "another key for this host was added to it meanwhile");
         goto out;
     }
     if (ssh_session_export_known_hosts_entry(ssh, &entry) != SSH_OK || entry == NULL) {
