@@ -37,7 +37,8 @@ inv="$work/inventory.txt"
   echo "nobody@127.0.0.1:$PORT_UBUNTU_1804_AMD64_MOBY name=refused user=nobody"
 } >>"$inv"
 # The changed-key server must present a key that does not match: its right key is left out.
-grep -v "]:$CHANGED_PORT " "$KNOWN_HOSTS" >"$work/known_hosts"
+# dropbear's key is left out too, so that accept-new appends it.
+grep -v -e "]:$CHANGED_PORT " -e "]:$DROPBEAR_PORT " "$KNOWN_HOSTS" >"$work/known_hosts"
 cat "$KNOWN_HOSTS_CHANGED" >>"$work/known_hosts"
 
 start=$(date +%s)
@@ -65,4 +66,5 @@ ok=$(grep -c '"status": "ok"' "$work/out/fleetscan.json" || true)
 if [ "$ok" -lt 7 ]; then
   echo "valgrind: FAILED: only $ok hosts ok, the probe paths were not exercised"; exit 1
 fi
+grep -q "]:$DROPBEAR_PORT " "$work/known_hosts" || { echo "valgrind: FAILED: no key appended"; exit 1; }
 echo "valgrind: ok: $hosts hosts in $((end - start)) s, exit $rc; $summary"
