@@ -11,11 +11,12 @@ DEMO_DIR ?= demo-report
 # Debian 12 packages the build, the tests and the demo need.
 PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka-dev libyaml-dev \
         openssh-server openssh-client dropbear-bin busybox-static clang-format iproute2 openssl \
-        chromium groff-base man-db
+        chromium groff-base man-db clang valgrind
 
 SOURCES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps build release test demo format format-check install install-docs clean
+.PHONY: all deps build release test demo format format-check install install-docs clean fuzz \
+        valgrind
 
 all: build
 
@@ -45,6 +46,20 @@ release: deps
 
 test: build release format-check
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
+	$(MAKE) fuzz valgrind
+
+# libFuzzer targets of every parser (clang, ASan, UBSan), FUZZ_SECONDS each; tests/fuzz/README.md.
+FUZZ_SECONDS ?= 15
+fuzz: deps
+	CC=clang cmake -S . -B build-fuzz -DFS_FUZZ=ON -DFS_TESTS=OFF -DFS_SANITIZE=ON >/dev/null
+	cmake --build build-fuzz -j$(JOBS)
+	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+# valgrind memcheck of a real scan of the test fleet, on a build without sanitizers.
+valgrind: deps
+	cmake -S . -B build-valgrind -DFS_SANITIZE=OFF -DFS_TESTS=OFF -DCMAKE_BUILD_TYPE=Debug >/dev/null
+	cmake --build build-valgrind -j$(JOBS)
+	sh tests/valgrind/scan.sh build-valgrind/scanner/fleetscan build-valgrind/valgrind
 
 demo: build
 	@sh samples/demo.sh $(BUILD)/scanner/fleetscan $(DEMO_DIR)
@@ -67,4 +82,4 @@ install-docs:
 	  $(DESTDIR)$(PREFIX)/share/bash-completion/completions/fleetscan
 
 clean:
-	rm -rf $(BUILD) build-release
+	rm -rf $(BUILD) build-release build-fuzz build-valgrind

@@ -170,7 +170,8 @@ enum {
     OPT_JUMP,
     OPT_NO_AGENT,
     OPT_PASSPHRASE_FILE,
-    OPT_PASSWORD_FILE
+    OPT_PASSWORD_FILE,
+    OPT_SECRET_ON_ARGV
 };
 
 static const struct option scan_options[] = {
@@ -192,6 +193,12 @@ static const struct option scan_options[] = {
     {"no-agent", no_argument, NULL, OPT_NO_AGENT},
     {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
     {"password-file", required_argument, NULL, OPT_PASSWORD_FILE},
+    /*
+     * Exact names win over getopt's abbreviations: without these, "--password SECRET" would be
+     * taken as "--password-file SECRET" and the secret would be echoed as a file name.
+     */
+    {"password", required_argument, NULL, OPT_SECRET_ON_ARGV},
+    {"passphrase", required_argument, NULL, OPT_SECRET_ON_ARGV},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -315,6 +322,11 @@ static int apply_option(struct fs_scan_options *o, int c, const char *arg)
     case OPT_PASSPHRASE_FILE:
         o->passphrase_file = arg;
         return 0;
+    case OPT_SECRET_ON_ARGV:
+        fprintf(stderr, "fleetscan: secrets are never taken on the command line, where every user "
+                        "can read them (ps); use --password-file FILE or FLEETSCAN_PASSWORD for a "
+                        "password, --passphrase-file FILE for a key passphrase\n");
+        return -1;
     case OPT_PASSWORD_FILE:
         o->password_file = arg;
         return 0;

@@ -763,10 +763,11 @@ static bool docker_info_key(struct parse *ps, json_t *docker, struct span k, str
  */
 static bool is_docker_message(bool has_key, struct span k)
 {
-    struct span first = span_of(k.p, k.n < 7 ? k.n : 7);
-
-    return !has_key || k.n > 24 || span_eq_nocase(span_of(k.p, k.n < 5 ? k.n : 5), "error") ||
-           span_eq_nocase(first, "warning");
+    /* Without a key, k was never set: look at it only when there is one. */
+    if (!has_key)
+        return true;
+    return k.n > 24 || span_eq_nocase(span_of(k.p, k.n < 5 ? k.n : 5), "error") ||
+           span_eq_nocase(span_of(k.p, k.n < 7 ? k.n : 7), "warning");
 }
 
 /* A line docker printed instead of facts: why the daemon did not answer, or podman's notice. */

@@ -58,6 +58,7 @@ struct scan {
     struct fs_rescan *rescan; /* --rescan-failed */
     size_t *positions;        /* --shard: each target's place in the whole inventory */
     size_t inventory_hosts;
+    int outlock; /* descriptor holding the output directory's lock, or -1 */
 };
 
 static void iso_time(char *buf, size_t len)
@@ -192,7 +193,8 @@ static void launch_one(struct scan *sc, size_t i)
                           &h->session);
     if (rc != 0) {
         char msg[256];
-        snprintf(msg, sizeof msg, "could not start the scan of this host: %s", uv_strerror(rc));
+        snprintf(msg, sizeof msg, "setup: could not start the scan of this host: %s",
+                 uv_strerror(rc));
         rec->status = FS_STATUS_ERROR;
         rec->error = strdup(msg);
         rec->duration_ms = 0;
@@ -346,6 +348,30 @@ static void default_known_hosts(char *buf, size_t len)
 }
 
 /*
+ * A known_hosts path that names a directory or an unreadable file would fail every host one by
+ * one; it is an input error, said once before the scan. A file that does not exist yet is fine
+ * (accept-new creates it).
+ */
+static int check_known_hosts(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        return 0;
+    /* /dev/null is a known_hosts some users choose on purpose. */
+    if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode)) {
+        snprintf(err, errlen, "--known-hosts %s: not a regular file; name a known_hosts file",
+                 path);
+        return -1;
+    }
+    if (access(path, R_OK) != 0) {
+        snprintf(err, errlen, "--known-hosts %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+/*
  * Refuses an output directory that cannot be written before any host is scanned: the nearest
  * existing ancestor must be a writable directory.
  */
@@ -448,6 +474,7 @@ static void scan_free(struct scan *sc)
     fs_inventory_free(sc->inv);
     fs_rescan_free(sc->rescan);
     free(sc->positions);
+    fs_outlock_release(sc->outlock);
 }
 
 int fs_scan_run(const struct fs_scan_options *o)
@@ -463,6 +490,7 @@ int fs_scan_run(const struct fs_scan_options *o)
     memset(&sc, 0, sizeof sc);
     memset(&info, 0, sizeof info);
     sc.o = o;
+    sc.outlock = -1;
     iso_time(info.started_at, sizeof info.started_at);
     if (fs_inventory_load(o->inventory, &sc.inv, &ierr) != 0) {
         fprintf(stderr, "fleetscan: %s\n", ierr.text);
@@ -488,6 +516,10 @@ int fs_scan_run(const struct fs_scan_options *o)
         default_known_hosts(known_hosts, sizeof known_hosts);
     else
         snprintf(known_hosts, sizeof known_hosts, "%s", o->known_hosts);
+    if (check_known_hosts(known_hosts, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        goto out;
+    }
     sc.tcfg.known_hosts = known_hosts;
     sc.tcfg.policy = o->policy;
     sc.tcfg.connect_timeout_ms = o->connect_timeout_ms;
@@ -508,6 +540,12 @@ int fs_scan_run(const struct fs_scan_options *o)
         goto out;
     }
     sc.parallel = raise_fd_limit(o->parallel);
+    /* Taken only now, so that an input error leaves no directory behind. */
+    if (fs_outlock_take(o->output_dir, &sc.outlock, err, sizeof err) != 0) {
+        fprintf(stderr, "fleetscan: %s\n", err);
+        status = FS_EXIT_INTERNAL;
+        goto out;
+    }
 
     info.tool_version = FS_VERSION;
     info.rules_id = o->rules != NULL ? fs_rules_id(o->rules) : FS_RULES_DEFAULT_ID;

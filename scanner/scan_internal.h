@@ -42,4 +42,15 @@ int fs_keyring_for_target(struct fs_keyring *kr, const char *inventory, const st
 
 void fs_keyring_free(struct fs_keyring *kr);
 
+/*
+ * Creates the output directory if needed and takes the exclusive lock DIR/.fleetscan.lock
+ * (scanner/outlock.c), writing this process's id into it. Returns 0 and the descriptor that
+ * holds the lock in *fd, or -1 with a message in err; when another run holds the lock the
+ * message names its process id.
+ */
+int fs_outlock_take(const char *dir, int *fd, char *err, size_t errlen);
+
+/* Drops the lock (the file stays). fd may be -1. */
+void fs_outlock_release(int fd);
+
 #endif

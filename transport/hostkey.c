@@ -4,8 +4,14 @@
  * libssh's SSH_OPTIONS_STRICTHOSTKEYCHECK=0 would turn "unknown" into "ok" and lose the
  * information, so the policy is applied here from ssh_session_is_known_server()'s answer.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "transport/transport_internal.h"
 
@@ -40,9 +46,105 @@ static void reject(struct hostkey_verdict *v, const char *name, const char *type
     v->pass = false;
     v->status = FS_STATUS_HOSTKEY_REJECTED;
     snprintf(v->message, sizeof v->message,
-             "host key check failed for %s: %s (server offered %s %s); no command was run", name,
-             why, type, v->fingerprint);
+             "hostkey: host key check failed for %s: %s (server offered %s %s); no command was run",
+             name, why, type, v->fingerprint);
     (void)known_hosts;
+}
+
+/* Writes all of buf to fd. Returns 0 or -1 with errno set. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/*
+ * Adds the server's key to known_hosts, once. The file is only ever appended to (O_APPEND),
+ * never rewritten, so the user's own lines, comments and order stay as they were. The append
+ * happens under an exclusive flock() of the file, after checking again under the lock whether
+ * the key is there now: another fleetscan run appending at the same moment, or an earlier
+ * session of this run, may have added it since the first check. A last line without a
+ * newline gets one first, so the new entry never glues onto it.
+ * Returns 0, or -1 with a message in err.
+ */
+static int append_known_host(ssh_session ssh, const char *known_hosts, char *err, size_t errlen)
+{
+    char *entry = NULL;
+    char last;
+    struct stat st;
+    int fd;
+    int rc = -1;
+
+    fd = open(known_hosts, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0 && errno == ENOENT) {
+        /* A first run on an account without ~/.ssh: create it as ssh would (mode 0700). */
+        char dir[1024];
+        char *slash;
+        snprintf(dir, sizeof dir, "%s", known_hosts);
+        slash = strrchr(dir, '/');
+        if (slash != NULL && slash != dir) {
+            *slash = '\0';
+            if (mkdir(dir, 0700) == 0)
+                fd = open(known_hosts, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+            else
+                errno = ENOENT;
+        }
+    }
+    if (fd < 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        return -1;
+    }
+    /* Other fleetscan runs hold this lock only for one append, so waiting here is short. */
+    while (flock(fd, LOCK_EX) != 0) {
+        if (errno != EINTR) {
+            snprintf(err, errlen, "cannot lock it: %s", strerror(errno));
+            goto out;
+        }
+    }
+    switch (ssh_session_is_known_server(ssh)) {
+    case SSH_KNOWN_HOSTS_OK:
+        rc = 0; /* added meanwhile, by another run or an earlier session of this one */
+        goto out;
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        break;
+    default:
+        /* Another key for this host arrived meanwhile: never add a second one beside it. */
+        snprintf(err, errlen, "another key for this host was added to it meanwhile");
+        goto out;
+    }
+    if (ssh_session_export_known_hosts_entry(ssh, &entry) != SSH_OK || entry == NULL) {
+        snprintf(err, errlen, "cannot format the entry: %s", ssh_get_error(ssh));
+        goto out;
+    }
+    if (fstat(fd, &st) == 0 && st.st_size > 0) {
+        int rfd = open(known_hosts, O_RDONLY | O_CLOEXEC);
+        if (rfd >= 0 && pread(rfd, &last, 1, st.st_size - 1) == 1 && last != '\n' &&
+            write_all(fd, "\n", 1) != 0) {
+            close(rfd);
+            snprintf(err, errlen, "%s", strerror(errno));
+            goto out;
+        }
+        if (rfd >= 0)
+            close(rfd);
+    }
+    if (write_all(fd, entry, strlen(entry)) != 0) {
+        snprintf(err, errlen, "%s", strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    ssh_string_free_char(entry);
+    close(fd); /* drops the lock */
+    return rc;
 }
 
 void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char *known_hosts,
@@ -51,6 +153,7 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     const char *type = server_fingerprint(ssh, v);
     enum ssh_known_hosts_e k;
     char why[512];
+    char err[256];
 
     v->pass = true;
     v->status = FS_STATUS_OK;
@@ -58,7 +161,7 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     if (type == NULL) {
         v->pass = false;
         v->status = FS_STATUS_ERROR;
-        snprintf(v->message, sizeof v->message, "server sent no usable host key: %s",
+        snprintf(v->message, sizeof v->message, "hostkey: the server sent no usable host key: %s",
                  ssh_get_error(ssh));
         return;
     }
@@ -94,11 +197,12 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
         }
         if (policy == FS_HOSTKEY_OFF)
             return;
-        if (ssh_session_update_known_hosts(ssh) != SSH_OK) {
+        if (append_known_host(ssh, known_hosts, err, sizeof err) != 0) {
             v->pass = false;
             v->status = FS_STATUS_ERROR;
-            snprintf(v->message, sizeof v->message, "cannot add the host key to %s: %s",
-                     known_hosts, ssh_get_error(ssh));
+            snprintf(v->message, sizeof v->message,
+                     "hostkey: cannot add the host key to %s: %s; no command was run", known_hosts,
+                     err);
             return;
         }
         snprintf(v->message, sizeof v->message, "new host key %s %s added to %s", type,
@@ -108,7 +212,7 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     default:
         v->pass = false;
         v->status = FS_STATUS_ERROR;
-        snprintf(v->message, sizeof v->message, "cannot check the host key against %s: %s",
+        snprintf(v->message, sizeof v->message, "hostkey: cannot check the host key against %s: %s",
                  known_hosts, ssh_get_error(ssh));
         return;
     }

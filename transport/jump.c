@@ -148,7 +148,9 @@ static void bridge_fail(struct fs_bridge *b, enum fs_status status, const char *
 {
     if (b->error[0] == '\0') {
         b->status = status;
-        snprintf(b->error, sizeof b->error, "%s", msg);
+        /* Every error of a host behind a bastion names the stage "jump" (docs/errors.md). */
+        snprintf(b->error, sizeof b->error, "%s%s",
+                 strncmp(msg, "jump: ", 6) == 0 ? "" : "jump: ", msg);
     }
     bridge_end(b);
 }

@@ -172,7 +172,8 @@ static void ssh_teardown(struct fs_session *s)
 }
 
 /* Delivers the outcome once and starts closing every handle. */
-static void finish(struct fs_session *s, enum fs_status status, const char *fmt, ...)
+__attribute__((format(printf, 3, 4))) static void
+finish(struct fs_session *s, enum fs_status status, const char *fmt, ...)
 {
     struct fs_transport_outcome o;
 
@@ -275,29 +276,34 @@ static void fail_deadline(struct fs_session *s)
 
     switch (s->state) {
     case ST_RESOLVE:
-        finish(s, FS_STATUS_TIMEOUT, "resolving '%s' took longer than %.3g s (%s)", s->t.address,
-               sec, opt);
+        finish(s, FS_STATUS_TIMEOUT, "timeout: resolving '%s' took longer than %.3g s (%s)",
+               s->t.address, sec, opt);
         break;
     case ST_CONNECT:
-        finish(s, FS_STATUS_TIMEOUT, "TCP connect to %s port %d timed out after %.3g s (%s)",
+        finish(s, FS_STATUS_TIMEOUT,
+               "timeout: TCP connect to %s port %d got no answer within %.3g s (%s); "
+               "is the host up, and does a firewall drop the port?",
                s->addr_text, s->t.port, sec, opt);
         break;
     case ST_HANDSHAKE:
         if (s->ssh == NULL || ssh_get_serverbanner(s->ssh) == NULL)
             finish(s, FS_STATUS_TIMEOUT,
-                   "connected to %s port %d but no SSH banner came within %.3g s (%s)",
+                   "timeout: connected to %s port %d but no SSH banner came within %.3g s (%s); "
+                   "is an SSH server listening there, and is it overloaded (MaxStartups)?",
                    s->addr_text, s->t.port, sec, opt);
         else
-            finish(s, FS_STATUS_TIMEOUT, "SSH key exchange did not finish within %.3g s (%s)", sec,
-                   opt);
+            finish(s, FS_STATUS_TIMEOUT,
+                   "timeout: SSH key exchange with %s port %d did not finish within %.3g s (%s)",
+                   s->addr_text, s->t.port, sec, opt);
         break;
     case ST_AUTH:
-        finish(s, FS_STATUS_TIMEOUT, "authentication did not finish within %.3g s (%s)", sec, opt);
+        finish(s, FS_STATUS_TIMEOUT, "timeout: authentication did not finish within %.3g s (%s)",
+               sec, opt);
         break;
     default:
         finish(s, FS_STATUS_TIMEOUT,
-               "the probe did not finish within %.3g s (%s); %zu bytes of output received", sec,
-               opt, s->out.len + s->out.dropped);
+               "timeout: the probe did not finish within %.3g s (%s); %zu bytes of output received",
+               sec, opt, s->out.len + s->out.dropped);
         break;
     }
 }
@@ -342,8 +348,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
         return;
     }
     if (status != 0) {
-        finish(s, FS_STATUS_UNREACHABLE, "cannot resolve '%s': %s", s->t.address,
-               uv_strerror(status));
+        finish(s, FS_STATUS_UNREACHABLE,
+               "resolve: cannot resolve '%s': %s; check the name and the DNS configuration",
+               s->t.address, uv_strerror(status));
         return;
     }
     s->next_addr = res;
@@ -436,7 +443,7 @@ static void try_next_address(struct fs_session *s)
         uv_poll_start(&s->poll, UV_WRITABLE, on_poll);
         return;
     }
-    finish(s, FS_STATUS_UNREACHABLE, "cannot connect to %s",
+    finish(s, FS_STATUS_UNREACHABLE, "connect: cannot connect to %s",
            s->last_connect_error[0] ? s->last_connect_error : "any address");
 }
 
@@ -518,7 +525,7 @@ static void start_ssh(struct fs_session *s)
     if (b < 0 || s->ssh == NULL) {
         if (b >= 0)
             close(b);
-        finish(s, FS_STATUS_ERROR, "cannot start an SSH session: %s", strerror(errno));
+        finish(s, FS_STATUS_ERROR, "setup: cannot start an SSH session: %s", strerror(errno));
         return;
     }
     ssh_options_set(s->ssh, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
@@ -530,7 +537,7 @@ static void start_ssh(struct fs_session *s)
     ssh_options_set(s->ssh, SSH_OPTIONS_PORT, &port);
     if (s->t.user != NULL && ssh_options_set(s->ssh, SSH_OPTIONS_USER, s->t.user) != SSH_OK) {
         close(b);
-        finish(s, FS_STATUS_ERROR, "user name '%s' refused by libssh: %s", s->t.user,
+        finish(s, FS_STATUS_ERROR, "setup: user name '%s' refused by libssh: %s", s->t.user,
                ssh_get_error(s->ssh));
         return;
     }
@@ -560,8 +567,15 @@ static bool step_handshake(struct fs_session *s)
     if (rc == SSH_AGAIN)
         return false;
     if (rc != SSH_OK) {
-        finish(s, FS_STATUS_ERROR, "SSH handshake with %s port %d failed: %s", s->addr_text,
-               s->t.port, ssh_get_error(s->ssh));
+        /* No banner at all: something other than an SSH server, or one that hung up at once. */
+        if (ssh_get_serverbanner(s->ssh) == NULL)
+            finish(s, FS_STATUS_ERROR,
+                   "banner: %s port %d closed the connection without sending an SSH banner "
+                   "(%s); is an SSH server listening there?",
+                   s->addr_text, s->t.port, ssh_get_error(s->ssh));
+        else
+            finish(s, FS_STATUS_ERROR, "kex: SSH handshake with %s port %d failed: %s",
+                   s->addr_text, s->t.port, ssh_get_error(s->ssh));
         return false;
     }
     fs_hostkey_check(s->ssh, s->cfg->policy, s->cfg->known_hosts, s->known_name, &s->hostkey);
@@ -595,14 +609,16 @@ static void fail_auth(struct fs_session *s)
     if (methods & SSH_AUTH_METHOD_GSSAPI_MIC)
         strcat(list, " gssapi-with-mic");
     if (s->auth_tried[0] == '\0')
-        finish(s, FS_STATUS_AUTH_FAILED,
-               "authentication failed for user '%s': nothing to offer (no private key: give one "
-               "with -i FILE; no ssh-agent; no password); server accepts:%s",
-               s->t.user ? s->t.user : "", list[0] ? list : " nothing");
+        finish(
+            s, FS_STATUS_AUTH_FAILED,
+            "auth: authentication failed for user '%s': nothing to offer (no private key: give one "
+            "with -i FILE; no ssh-agent; no password); server accepts:%s",
+            s->t.user ? s->t.user : "", list[0] ? list : " nothing");
     else
-        finish(s, FS_STATUS_AUTH_FAILED,
-               "authentication failed for user '%s': the server refused %s; server accepts:%s",
-               s->t.user ? s->t.user : "", s->auth_tried, list[0] ? list : " nothing");
+        finish(
+            s, FS_STATUS_AUTH_FAILED,
+            "auth: authentication failed for user '%s': the server refused %s; server accepts:%s",
+            s->t.user ? s->t.user : "", s->auth_tried, list[0] ? list : " nothing");
 }
 
 /* Answers every keyboard-interactive prompt with the password. */
@@ -717,9 +733,15 @@ static bool step_auth(struct fs_session *s)
         rc = auth_call(s);
         if (rc == SSH_AUTH_AGAIN) {
             if (connection_lost(s)) {
+                const char *why = ssh_get_error(s->ssh);
                 finish(s, FS_STATUS_ERROR,
-                       "the server closed the connection during authentication: %s",
-                       ssh_get_error(s->ssh));
+                       "auth: the server closed the connection during authentication, after "
+                       "refusing %zu of %zu key(s): %s%s",
+                       s->key_index, s->t.n_keys, why,
+                       strstr(why, "Too many authentication failures") != NULL
+                           ? " (the server's MaxAuthTries: offer fewer keys, e.g. an "
+                             "identity= per host)"
+                           : "");
             }
             return false;
         }
@@ -733,7 +755,7 @@ static bool step_auth(struct fs_session *s)
         if (rc == SSH_AUTH_INFO)
             continue; /* keyboard-interactive answers are sent by the next call */
         if (rc == SSH_AUTH_ERROR && (s->auth_phase != AP_AGENT || connection_lost(s))) {
-            finish(s, FS_STATUS_ERROR, "authentication error: %s", ssh_get_error(s->ssh));
+            finish(s, FS_STATUS_ERROR, "auth: authentication error: %s", ssh_get_error(s->ssh));
             return false;
         }
         /* Denied, partial, or the agent could not be used: go on with the next method. */
@@ -770,7 +792,7 @@ static bool step_open(struct fs_session *s)
     if (s->channel == NULL) {
         s->channel = ssh_channel_new(s->ssh);
         if (s->channel == NULL) {
-            finish(s, FS_STATUS_ERROR, "cannot create a channel: %s", ssh_get_error(s->ssh));
+            finish(s, FS_STATUS_ERROR, "exec: cannot create a channel: %s", ssh_get_error(s->ssh));
             return false;
         }
         memset(&s->channel_cb, 0, sizeof s->channel_cb);
@@ -786,7 +808,7 @@ static bool step_open(struct fs_session *s)
     if (rc == SSH_AGAIN)
         return false;
     if (rc != SSH_OK) {
-        finish(s, FS_STATUS_ERROR, "the server refused a session channel: %s",
+        finish(s, FS_STATUS_ERROR, "exec: the server refused a session channel: %s",
                ssh_get_error(s->ssh));
         return false;
     }
@@ -801,7 +823,7 @@ static bool step_exec(struct fs_session *s)
     if (rc == SSH_AGAIN)
         return false;
     if (rc != SSH_OK) {
-        finish(s, FS_STATUS_ERROR, "the server refused to run the probe: %s",
+        finish(s, FS_STATUS_ERROR, "exec: the server refused to run the probe: %s",
                ssh_get_error(s->ssh));
         return false;
     }
@@ -825,7 +847,8 @@ static bool step_read(struct fs_session *s)
     if (s->event == NULL) {
         s->event = ssh_event_new();
         if (s->event == NULL || ssh_event_add_session(s->event, s->ssh) != SSH_OK) {
-            finish(s, FS_STATUS_ERROR, "cannot watch the SSH session: %s", ssh_get_error(s->ssh));
+            finish(s, FS_STATUS_ERROR, "probe: cannot watch the SSH session: %s",
+                   ssh_get_error(s->ssh));
             return false;
         }
     }
@@ -836,7 +859,8 @@ static bool step_read(struct fs_session *s)
 
     if (!s->overflow && !s->eof && !s->got_close) {
         if (rc == SSH_ERROR || connection_lost(s))
-            finish(s, FS_STATUS_ERROR, "the connection failed while reading the probe output: %s",
+            finish(s, FS_STATUS_ERROR,
+                   "probe: the connection failed while reading the probe output: %s",
                    ssh_get_error(s->ssh));
         return false;
     }
@@ -947,7 +971,7 @@ static const char *const stage_names[] = {
 
 void fs_session_cancel(struct fs_session *s)
 {
-    finish(s, FS_STATUS_ERROR, "interrupted while %s", stage_names[s->state]);
+    finish(s, FS_STATUS_ERROR, "interrupted: stopped while %s", stage_names[s->state]);
 }
 
 void fs_session_kick(struct fs_session *s)

@@ -35,6 +35,9 @@ static const struct expect expected[] = {
      "Raspbian GNU/Linux 9 (stretch)", "arm32v7", "tier1", "moby-engine", "recommended", "yes"},
     {"ubuntu-1804-amd64-moby", "ubuntu-1804-amd64-moby", "linux", "ubuntu", "18.04",
      "Ubuntu 18.04.2 LTS", "amd64", "tier1", "moby-engine", "recommended", "yes"},
+    /* Its os_name is hostile text: test_fleet_hostile_text checks it. */
+    {"hostile-text", "hostile-text", "linux", "ubuntu", "18.04", NULL, "amd64", "tier1",
+     "moby-engine", "recommended", "yes"},
     {"centos-75-amd64-dockerce", "centos-75-amd64-dockerce", "linux", "centos", "7.5",
      "CentOS Linux 7 (Core)", "amd64", "tier2", "docker-ce", "best-effort", NULL},
     {"pi-zero-armv6", "pi-zero-armv6", "linux", "raspbian", "9", "Raspbian GNU/Linux 9 (stretch)",
