@@ -16,7 +16,7 @@ PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka
 SOURCES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
 .PHONY: all deps build release test demo format format-check install install-docs clean fuzz \
-        valgrind
+        fuzz-check build-fuzz valgrind
 
 all: build
 
@@ -46,14 +46,22 @@ release: deps
 
 test: build release format-check
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
-	$(MAKE) fuzz valgrind
+	$(MAKE) fuzz-check valgrind
 
-# libFuzzer targets of every parser (clang, ASan, UBSan), FUZZ_SECONDS each; tests/fuzz/README.md.
+# libFuzzer targets of every parser (clang, ASan, UBSan); tests/fuzz/README.md.
+# `make fuzz` searches FUZZ_SECONDS per target; `make fuzz-check` (part of `make test`) runs a
+# fixed search, FUZZ_RUNS inputs per target from one seed, the same on every machine.
 FUZZ_SECONDS ?= 15
-fuzz: deps
+FUZZ_RUNS    ?= 100000
+build-fuzz: deps
 	CC=clang cmake -S . -B build-fuzz -DFS_FUZZ=ON -DFS_TESTS=OFF -DFS_SANITIZE=ON >/dev/null
 	cmake --build build-fuzz -j$(JOBS)
+
+fuzz: build-fuzz
 	sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
+
+fuzz-check: build-fuzz
+	FUZZ_RUNS=$(FUZZ_RUNS) sh tests/fuzz/run.sh build-fuzz
 
 # valgrind memcheck of a real scan of the test fleet, on a build without sanitizers.
 valgrind: deps

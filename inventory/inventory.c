@@ -91,7 +91,12 @@ const char *inv_excerpt(const char *s, size_t len, char out[INV_EXCERPT_SIZE])
             n--;
         }
     }
-    memcpy(out, s, n);
+    /* A message is one line of text: control characters (a YAML scalar may span lines) and
+     * NULs are shown as '?'. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
     if (n < len) {
         memcpy(out + n, "...", 4);
     } else {
