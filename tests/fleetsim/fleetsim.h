@@ -34,8 +34,7 @@ struct sim_profile {
 
 /* Loads every *.txt of dir, sorted by kind. Returns 0, or -1 after printing an error. */
 int sim_profiles_load(const char *dir, struct sim_profile **out, size_t *n);
-const struct sim_profile *sim_profile_find(const struct sim_profile *p, size_t n,
-                                           const char *kind);
+const struct sim_profile *sim_profile_find(const struct sim_profile *p, size_t n, const char *kind);
 
 /*
  * Assigns a profile to each of hosts hosts: from the mix file (lines "KIND WEIGHT"), or every
@@ -90,7 +89,7 @@ struct sim_config {
 };
 
 /* Runs the fleet until sim_server_stop(); hosts must stay valid. Returns 0 or -1. */
-int sim_server_run(struct sim_host *hosts, size_t n, const struct sim_config *cfg,
-                   void *host_key, double lifetime_s);
+int sim_server_run(struct sim_host *hosts, size_t n, const struct sim_config *cfg, void *host_key,
+                   double lifetime_s);
 
 #endif

@@ -97,8 +97,7 @@ static int write_outputs(const char *inv, const char *kh, const struct sim_host 
     fi = fopen(tmp_inv, "w");
     fk = fopen(tmp_kh, "w");
     if (fi == NULL || fk == NULL) {
-        fprintf(stderr, "fleetsim: cannot write %s: %s\n", fi == NULL ? inv : kh,
-                strerror(errno));
+        fprintf(stderr, "fleetsim: cannot write %s: %s\n", fi == NULL ? inv : kh, strerror(errno));
         if (fi)
             fclose(fi);
         if (fk)
@@ -106,15 +105,16 @@ static int write_outputs(const char *inv, const char *kh, const struct sim_host 
         return -1;
     }
     fprintf(fi,
-            "# fleetsim: %zu simulated hosts, seed %llu. tags: kind:KIND (samples/profiles/) "
-            "and fault:FAULT when the host misbehaves on purpose.\n",
+            "# fleetsim: %zu simulated hosts, seed %llu. Names are simNNNNN_KIND or "
+            "simNNNNN_KIND_FAULT (KIND: samples/profiles/KIND.txt; FAULT: docs/fleetsim.md).\n",
             n, (unsigned long long)seed);
     for (size_t i = 0; i < n; i++) {
-        fprintf(fi, "%s@127.0.0.1:%d name=sim%05zu-%s tags=kind:%s", user, h[i].port, i,
-                h[i].profile->kind, h[i].profile->kind);
-        if (h[i].fault != SIM_FAULT_NONE)
-            fprintf(fi, ",fault:%s", sim_fault_name(h[i].fault));
-        fputc('\n', fi);
+        int faulty = h[i].fault != SIM_FAULT_NONE;
+
+        fprintf(fi, "%s@127.0.0.1:%d name=sim%05zu_%s%s%s tags=kind:%s%s%s\n", user, h[i].port, i,
+                h[i].profile->kind, faulty ? "_" : "", faulty ? sim_fault_name(h[i].fault) : "",
+                h[i].profile->kind, faulty ? ",fault:" : "",
+                faulty ? sim_fault_name(h[i].fault) : "");
         fprintf(fk, "[127.0.0.1]:%d ssh-ed25519 %s\n", h[i].port,
                 h[i].fault == SIM_FAULT_CHANGED_KEY ? other_b64 : key_b64);
     }
@@ -145,8 +145,7 @@ int main(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    long hosts = -1, port_base = -1, rtt = 0, jitter = 0, seed = 1, slow = 3000,
-         lifetime = 1800;
+    long hosts = -1, port_base = -1, rtt = 0, jitter = 0, seed = 1, slow = 3000, lifetime = 1800;
     const char *mix = NULL, *faults_spec = NULL, *inv = NULL, *kh = NULL,
                *profiles_dir = FLEETSIM_PROFILES_DIR, *user = "fleet";
     struct sim_profile *profiles;
@@ -248,8 +247,8 @@ int main(int argc, char **argv)
         h[i].fault = faults[i];
         h[i].listen_fd = open_port(h[i].port, faults[i] != SIM_FAULT_REFUSED);
         if (h[i].listen_fd < 0) {
-            fprintf(stderr, "fleetsim: 127.0.0.1:%d: %s (choose another --port-base)\n",
-                    h[i].port, strerror(errno));
+            fprintf(stderr, "fleetsim: 127.0.0.1:%d: %s (choose another --port-base)\n", h[i].port,
+                    strerror(errno));
             return 2;
         }
         if (faults[i] == SIM_FAULT_REFUSED)
@@ -268,8 +267,7 @@ int main(int argc, char **argv)
     cfg.windows_pwsh = fs_probe_windows_command(FS_WINSHELL_POWERSHELL);
     printf("fleetsim: listening on 127.0.0.1 ports %ld-%ld: %ld hosts, %zu kinds, %zu with "
            "faults, rtt %ld ms, jitter %ld ms, pid %d\n",
-           port_base, port_base + hosts - 1, hosts, nprofiles, nfaulty, rtt, jitter,
-           (int)getpid());
+           port_base, port_base + hosts - 1, hosts, nprofiles, nfaulty, rtt, jitter, (int)getpid());
     fflush(stdout);
     if (sim_server_run(h, (size_t)hosts, &cfg, key, (double)lifetime) != 0)
         return 3;

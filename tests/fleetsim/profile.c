@@ -163,8 +163,8 @@ static int parse_profile(const char *path, const char *stem, struct sim_profile 
                         p->shell = SIM_SHELL_POWERSHELL;
                     else {
                         fprintf(stderr,
-                                "fleetsim: %s:%d: shell '%s': use posix, cmd or powershell\n",
-                                path, line, v);
+                                "fleetsim: %s:%d: shell '%s': use posix, cmd or powershell\n", path,
+                                line, v);
                         free(l);
                         free(text);
                         return -1;
@@ -255,8 +255,7 @@ int sim_profiles_load(const char *dir, struct sim_profile **out, size_t *n)
     return 0;
 }
 
-const struct sim_profile *sim_profile_find(const struct sim_profile *p, size_t n,
-                                           const char *kind)
+const struct sim_profile *sim_profile_find(const struct sim_profile *p, size_t n, const char *kind)
 {
     for (size_t i = 0; i < n; i++)
         if (strcmp(p[i].kind, kind) == 0)
@@ -313,8 +312,7 @@ int sim_mix_assign(const char *mix, const struct sim_profile *p, size_t n, size_
             if (sscanf(line, " %255s", kind) != 1)
                 continue;
             if (sscanf(line, " %255s %lf %c", kind, &weight, &extra) != 2 || weight < 0) {
-                fprintf(stderr, "fleetsim: %s:%d: expected 'KIND WEIGHT' (WEIGHT >= 0)\n", mix,
-                        ln);
+                fprintf(stderr, "fleetsim: %s:%d: expected 'KIND WEIGHT' (WEIGHT >= 0)\n", mix, ln);
                 fclose(f);
                 free(w);
                 free(count);
@@ -322,8 +320,8 @@ int sim_mix_assign(const char *mix, const struct sim_profile *p, size_t n, size_
             }
             q = sim_profile_find(p, n, kind);
             if (q == NULL) {
-                fprintf(stderr, "fleetsim: %s:%d: no profile '%s' (see samples/profiles/)\n",
-                        mix, ln, kind);
+                fprintf(stderr, "fleetsim: %s:%d: no profile '%s' (see samples/profiles/)\n", mix,
+                        ln, kind);
                 fclose(f);
                 free(w);
                 free(count);

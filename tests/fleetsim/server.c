@@ -27,10 +27,10 @@
 #include "tests/fleetsim/fleetsim.h"
 
 /* Bytes of endless output written per wake-up, and the relay's backlog limits. */
-#define ENDLESS_CHUNK 16384
+#define ENDLESS_CHUNK    16384
 #define ENDLESS_PER_WAKE (8 * ENDLESS_CHUNK)
-#define RELAY_HIGH (1024 * 1024)
-#define RELAY_LOW (256 * 1024)
+#define RELAY_HIGH       (1024 * 1024)
+#define RELAY_LOW        (256 * 1024)
 
 static uv_loop_t *loop;
 static ssh_bind bind_;
@@ -307,8 +307,7 @@ static void answer_now(uv_timer_t *t)
     case SIM_FAULT_RESET:
         if (a->out_len > 1)
             ssh_channel_write(ch, a->out, (uint32_t)(a->out_len / 2));
-        uv_timer_start(&c->timer, reset_now, 100 + 2 * (uint64_t)(cfg->rtt_ms + cfg->jitter_ms),
-                       0);
+        uv_timer_start(&c->timer, reset_now, 100 + 2 * (uint64_t)(cfg->rtt_ms + cfg->jitter_ms), 0);
         conn_step(c);
         return;
     default:
@@ -358,8 +357,7 @@ static const struct sim_answer *not_found(struct conn *c, const char *command)
         c->not_found.exit_status = 1;
         break;
     default:
-        snprintf(c->not_found_text, sizeof c->not_found_text, "sh: %s: command not found\n",
-                 word);
+        snprintf(c->not_found_text, sizeof c->not_found_text, "sh: %s: command not found\n", word);
         c->not_found.exit_status = 127;
         break;
     }
@@ -418,8 +416,8 @@ static ssh_channel on_channel_open(ssh_session s, void *ud)
     return ch;
 }
 
-static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key,
-                          char state, void *ud)
+static int on_auth_pubkey(ssh_session s, const char *user, struct ssh_key_struct *key, char state,
+                          void *ud)
 {
     struct conn *c = ud;
 
