@@ -46,7 +46,7 @@ test: build release format-check
 	cd $(BUILD) && ctest --output-on-failure -j$(JOBS)
 
 demo: build
-	@sh samples/demo.sh $(BUILD)/scanner/fleetscan $(DEMO_DIR)
+	@sh samples/demo.sh $(BUILD)/scanner/fleetscan $(DEMO_DIR) $(BUILD)/tests/fleetsim/fleetsim
 
 format:
 	clang-format -i $(SOURCES)
