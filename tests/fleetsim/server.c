@@ -370,16 +370,34 @@ static const struct sim_answer *not_found(struct conn *c, const char *command)
 
 /* --- libssh callbacks: record, never free or block ------------------------------------------ */
 
+static size_t trimmed_len(const char *s)
+{
+    size_t n = strlen(s);
+
+    while (n > 0 && (s[n - 1] == '\n' || s[n - 1] == '\r' || s[n - 1] == ' '))
+        n--;
+    return n;
+}
+
+/* The same command, but for trailing newlines: `ssh host "$(fleetscan probe --print linux)"`
+ * loses the script's last newline to the shell's command substitution. */
+static int same_command(const char *a, const char *b)
+{
+    size_t n = trimmed_len(a);
+
+    return n == trimmed_len(b) && memcmp(a, b, n) == 0;
+}
+
 static int on_exec(ssh_session s, ssh_channel ch, const char *command, void *ud)
 {
     struct conn *c = ud;
     const struct sim_profile *p = c->host->profile;
 
-    if (strcmp(command, cfg->linux_script) == 0)
+    if (same_command(command, cfg->linux_script))
         c->answer = &p->linux_answer;
-    else if (p->shell == SIM_SHELL_CMD && strcmp(command, cfg->windows_cmd) == 0)
+    else if (p->shell == SIM_SHELL_CMD && same_command(command, cfg->windows_cmd))
         c->answer = &p->windows_answer;
-    else if (p->shell == SIM_SHELL_POWERSHELL && strcmp(command, cfg->windows_pwsh) == 0)
+    else if (p->shell == SIM_SHELL_POWERSHELL && same_command(command, cfg->windows_pwsh))
         c->answer = &p->windows_answer;
     else
         c->answer = not_found(c, command);

@@ -15,7 +15,7 @@
 #include "tests/sim/sim.h"
 
 #define CONNECT_TIMEOUT_S 2
-#define TIMEOUT_S 4
+#define TIMEOUT_S         4
 
 struct want {
     const char *fault;
@@ -60,8 +60,8 @@ static void test_each_fault_gets_its_status_within_its_deadline(void **state)
                               "refused=2,tarpit=2,slow-banner=2,auth-denied=2,auth-disconnect=2,"
                               "hang=2,endless=2,reset=2,changed-key=2",
                               NULL};
-    const char *extra[] = {"--host-key-check", "strict", "--connect-timeout", "2",
-                           "--timeout",        "4",      NULL};
+    const char *extra[] = {
+        "--host-key-check", "strict", "--connect-timeout", "2", "--timeout", "4", NULL};
     char *inventory;
     int seen[sizeof wants / sizeof wants[0]] = {0}, failures = 0;
 
@@ -104,8 +104,8 @@ static void test_each_fault_gets_its_status_within_its_deadline(void **state)
             failures++;
         }
         if (strcmp(w->fault, "endless") == 0 &&
-            json_integer_value(json_object_get(json_object_get(host, "facts"),
-                                               "output_discarded_bytes")) <= 0) {
+            json_integer_value(
+                json_object_get(json_object_get(host, "facts"), "output_discarded_bytes")) <= 0) {
             print_error("%s: endless output, but no discarded bytes in the facts\n",
                         fleet_str(host, "name"));
             failures++;

@@ -42,10 +42,28 @@ static void run_ssh(int port, const char *command, struct ssh_result *r)
     pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        const char *argv[] = {"timeout", "30", "ssh", "-F", "/dev/null", "-o", "BatchMode=yes",
-                              "-o", "StrictHostKeyChecking=yes", "-o", kh, "-o",
-                              "GlobalKnownHostsFile=/dev/null", "-o", "IdentitiesOnly=yes", "-i",
-                              s.key, "-p", portbuf, "fleet@127.0.0.1", command, NULL};
+        const char *argv[] = {"timeout",
+                              "30",
+                              "ssh",
+                              "-F",
+                              "/dev/null",
+                              "-o",
+                              "BatchMode=yes",
+                              "-o",
+                              "StrictHostKeyChecking=yes",
+                              "-o",
+                              kh,
+                              "-o",
+                              "GlobalKnownHostsFile=/dev/null",
+                              "-o",
+                              "IdentitiesOnly=yes",
+                              "-i",
+                              s.key,
+                              "-p",
+                              portbuf,
+                              "fleet@127.0.0.1",
+                              command,
+                              NULL};
         if (freopen(outp, "w", stdout) == NULL || freopen(errp, "w", stderr) == NULL ||
             freopen("/dev/null", "r", stdin) == NULL)
             _exit(126);
@@ -137,8 +155,26 @@ static void test_linux_probe_gets_the_profile_answer(void **state)
         fail_msg("ssh exited %d: %s", r.status, r.err);
     assert_string_equal(r.out, want);
     assert_string_equal(r.err, "");
-    free(want);
     ssh_result_clear(&r);
+    free(want);
+}
+
+/* ssh host "$(fleetscan probe --print linux)": the shell drops the script's last newline. */
+static void test_linux_probe_without_its_last_newline(void **state)
+{
+    struct ssh_result r;
+    char *want = profile_section("ubuntu-1804-amd64-moby", "linux stdout");
+    char *script = strdup(fs_probe_linux_script());
+    size_t n = strlen(script);
+
+    while (n > 0 && script[n - 1] == '\n')
+        script[--n] = '\0';
+    run_ssh(port_of("_ubuntu-1804-amd64-moby"), script, &r);
+    assert_int_equal(r.status, 0);
+    assert_string_equal(r.out, want);
+    ssh_result_clear(&r);
+    free(script);
+    free(want);
 }
 
 static void test_windows_answers_like_its_shell(void **state)
@@ -195,6 +231,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linux_probe_gets_the_profile_answer),
+        cmocka_unit_test(test_linux_probe_without_its_last_newline),
         cmocka_unit_test(test_windows_answers_like_its_shell),
         cmocka_unit_test(test_any_other_command_is_not_found),
         cmocka_unit_test(test_changed_key_is_refused_by_ssh),

@@ -16,8 +16,8 @@
 
 #include "tests/sim/sim.h"
 
-static const char *const fields[] = {"os_family",        "os_id",           "arch_class", "tier",
-                                     "engine_support",   "production_ready"};
+static const char *const fields[] = {"os_family", "os_id",          "arch_class",
+                                     "tier",      "engine_support", "production_ready"};
 
 static int count_profiles(void)
 {
@@ -71,8 +71,8 @@ static void test_every_profile_is_reported_as_its_device(void **state)
             if (want == NULL)
                 fail_msg("profile %s has no expect-%s line", kind, fields[f]);
             if (strcmp(fleet_str(host, fields[f]), want) != 0) {
-                print_error("%s: %s is '%s', its profile expects '%s'\n",
-                            fleet_str(host, "name"), fields[f], fleet_str(host, fields[f]), want);
+                print_error("%s: %s is '%s', its profile expects '%s'\n", fleet_str(host, "name"),
+                            fields[f], fleet_str(host, fields[f]), want);
                 failures++;
             }
         }
