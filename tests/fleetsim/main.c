@@ -126,6 +126,14 @@ static int write_outputs(const char *inv, const char *kh, const struct sim_host 
     return 0;
 }
 
+/* What the fleet is made of lives as long as the process: kept here, so it stays reachable. */
+static struct sim_profile *profiles;
+static size_t nprofiles, *kinds;
+static enum sim_fault *faults;
+static struct sim_host *h;
+static ssh_key key, other;
+static char *key_b64, *other_b64;
+
 int main(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -148,13 +156,8 @@ int main(int argc, char **argv)
     long hosts = -1, port_base = -1, rtt = 0, jitter = 0, seed = 1, slow = 3000, lifetime = 1800;
     const char *mix = NULL, *faults_spec = NULL, *inv = NULL, *kh = NULL,
                *profiles_dir = FLEETSIM_PROFILES_DIR, *user = "fleet";
-    struct sim_profile *profiles;
-    size_t nprofiles, *kinds, nfaulty = 0;
-    enum sim_fault *faults;
-    struct sim_host *h;
+    size_t nfaulty = 0;
     struct sim_config cfg;
-    ssh_key key = NULL, other = NULL;
-    char *key_b64 = NULL, *other_b64 = NULL;
     int c;
 
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -271,9 +274,6 @@ int main(int argc, char **argv)
     fflush(stdout);
     if (sim_server_run(h, (size_t)hosts, &cfg, key, (double)lifetime) != 0)
         return 3;
-    ssh_string_free_char(key_b64);
-    ssh_string_free_char(other_b64);
-    ssh_key_free(other);
     /* Open sessions, the bind (which owns key) and the profiles go with the process: a
      * simulator that is told to stop exits at once. */
     fflush(stdout);

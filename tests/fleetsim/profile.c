@@ -238,6 +238,8 @@ int sim_profiles_load(const char *dir, struct sim_profile **out, size_t *n)
             return -1;
         }
         p = np2;
+        *out = p; /* reachable even on error: the process exits with it */
+        *n = np;
         if (parse_profile(path, stem, &p[np]) != 0) {
             closedir(d);
             return -1;

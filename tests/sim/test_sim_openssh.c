@@ -84,16 +84,17 @@ static void ssh_result_clear(struct ssh_result *r)
     free(r->err);
 }
 
-/* The port of the first inventory host whose name contains part. */
+/* The port of the first inventory host whose name ends in part (the kind, or the fault). */
 static int port_of(const char *part)
 {
-    char *inv = fleet_read_file(s.inventory, NULL), *line, *save = NULL;
+    char *inv = fleet_read_file(s.inventory, NULL), *line, *save = NULL, want[128];
     int port = -1;
 
+    snprintf(want, sizeof want, "%s ", part);
     assert_non_null(inv);
     for (line = strtok_r(inv, "\n", &save); line != NULL; line = strtok_r(NULL, "\n", &save)) {
         char *colon = strchr(line, ':');
-        if (line[0] != '#' && colon != NULL && strstr(line, part) != NULL) {
+        if (line[0] != '#' && colon != NULL && strstr(line, want) != NULL) {
             port = atoi(colon + 1);
             break;
         }
