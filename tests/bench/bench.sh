@@ -4,7 +4,7 @@
 #
 #   tests/bench/bench.sh [--hosts N] [--rtt-ms MS] [--jitter-ms MS] [--parallel P]
 #                        [--baseline-hosts M] [--baseline-parallel Q] [--no-baseline]
-#                        [--fleetscan BIN] [--fleetsim BIN] [--perf FILE]
+#                        [--fleetscan BIN] [--fleetsim BIN] [--perf FILE] [--keep]
 #
 # Starts fleetsim (--hosts N, latency --rtt-ms) on 127.0.0.1, scans all N hosts with the
 # optimised fleetscan (build-release/, `make release`) at --parallel P, and prints hosts/s, wall
@@ -24,6 +24,7 @@ PARALLEL=
 BASE_HOSTS=
 BASE_PAR=64
 BASELINE=yes
+KEEP=no
 PERF=
 FLEETSCAN=$REPO/build-release/scanner/fleetscan
 FLEETSIM=$REPO/build-release/tests/fleetsim/fleetsim
@@ -45,6 +46,7 @@ while [ $# -gt 0 ]; do
     --fleetscan) FLEETSCAN=$2; shift ;;
     --fleetsim) FLEETSIM=$2; shift ;;
     --perf) PERF=$2; shift ;;
+    --keep) KEEP=yes ;;
     -h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
     *) die "unknown option '$1' (see --help)" ;;
     esac
@@ -63,7 +65,7 @@ cleanup() {
         kill "$SIMPID" 2>/dev/null || true
         wait "$SIMPID" 2>/dev/null || true
     fi
-    rm -rf "$STATE"
+    if [ "$KEEP" = yes ]; then echo "bench: kept $STATE"; else rm -rf "$STATE"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -156,6 +158,11 @@ echo "fleetscan -p $PARALLEL: $HOSTS hosts ($ok ok, exit $fs_status) in $fs_wall
 echo "  peak RSS $(calc "$fs_rss / 1024" 1) MiB (one host: $(calc "$one_rss / 1024" 1) MiB);" \
     "$per_host KiB per in-flight host ($inflight in flight);" \
     "target $(calc "20 + $inflight * 64 / 1024" 1) MiB (20 MB + 64 KiB per host)"
+
+if [ "$ok" -lt "$HOSTS" ]; then
+    echo "  not ok: $(awk -F, '$1 == "status" && $2 != "ok" && $3 > 0 { printf "%s %s  ", $2, $3 }' \
+        "$STATE/out/summary.csv")"
+fi
 
 [ "$BASELINE" = yes ] || exit 0
 

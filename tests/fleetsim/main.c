@@ -52,11 +52,20 @@ static int parse_num(const char *opt, const char *v, long lo, long hi, long *out
     return 0;
 }
 
+/* One descriptor per host and up to four per connection: as many as allowed, and past the hard
+ * limit where the process may raise it (root). */
 static void raise_fd_limit(void)
 {
     struct rlimit rl;
 
-    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 65536) {
+        struct rlimit more = {65536, 65536};
+        if (setrlimit(RLIMIT_NOFILE, &more) == 0)
+            return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
         rl.rlim_cur = rl.rlim_max;
         setrlimit(RLIMIT_NOFILE, &rl);
     }
