@@ -654,15 +654,44 @@ static void conn_new(struct sim_host *h, int fd)
         start_kex(&c->timer);
 }
 
+static void on_listen(uv_poll_t *p, int status, int events);
+
+static void listen_again(uv_timer_t *t)
+{
+    uv_poll_t *p = t->data;
+
+    uv_poll_start(p, UV_READABLE, on_listen);
+    uv_close((uv_handle_t *)t, (uv_close_cb)free);
+}
+
 static void on_listen(uv_poll_t *p, int status, int events)
 {
+    static uint64_t last_warning;
     struct sim_host *h = p->data;
 
     for (int i = 0; i < 64; i++) {
         int fd = accept4(h->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0) {
-            if (errno == EMFILE || errno == ENFILE)
-                fprintf(stderr, "fleetsim: port %d: out of file descriptors\n", h->port);
+            uv_timer_t *t;
+
+            if (errno != EMFILE && errno != ENFILE)
+                return;
+            /* Out of descriptors: the connection waits in the backlog; this port rests for
+             * 100 ms instead of waking the loop again at once, and the warning is rate-limited. */
+            if (now_ms() - last_warning >= 1000) {
+                fprintf(stderr,
+                        "fleetsim: out of file descriptors (port %d): connections wait in the "
+                        "backlog; raise ulimit -n or lower the scan's --parallel\n",
+                        h->port);
+                last_warning = now_ms();
+            }
+            t = malloc(sizeof *t);
+            if (t == NULL)
+                return;
+            uv_poll_stop(p);
+            uv_timer_init(loop, t);
+            t->data = p;
+            uv_timer_start(t, listen_again, 100, 0);
             return;
         }
         conn_new(h, fd);
