@@ -84,7 +84,7 @@ child_cpu() {
 # run_measured OUTVAR CMD...: runs CMD, polls its peak RSS (VmHWM, KiB), sets
 # OUTVAR_wall, OUTVAR_cpu, OUTVAR_rss and OUTVAR_status.
 run_measured() {
-    local var=$1 t0 c0 pid hwm=0 h status=0
+    local var=$1 t0 c0 pid hwm=0 h status=0 fds=0 f n=0
     shift
     child_cpu >"$STATE/c0"
     c0=$(cat "$STATE/c0")
@@ -94,6 +94,11 @@ run_measured() {
     while kill -0 "$pid" 2>/dev/null; do
         h=$(awk '/^VmHWM:/ { print $2 }' "/proc/$pid/status" 2>/dev/null || true)
         [ -n "$h" ] && [ "$h" -gt "$hwm" ] && hwm=$h
+        # Open descriptors, every fourth round (listing thousands costs time).
+        if [ $((n++ % 4)) -eq 0 ]; then
+            f=$(ls "/proc/$pid/fd" 2>/dev/null | wc -l)
+            [ "$f" -gt "$fds" ] && fds=$f
+        fi
         sleep 0.05
     done
     wait "$pid" || status=$?
@@ -102,6 +107,7 @@ run_measured() {
     printf -v "${var}_cpu" '%s' "$(calc "$(cat "$STATE/c1") - $c0" 2)"
     printf -v "${var}_rss" '%s' "$hwm"
     printf -v "${var}_status" '%s' "$status"
+    printf -v "${var}_fds" '%s' "$fds"
 }
 
 start_sim() {
@@ -158,7 +164,8 @@ echo "fleetscan -p $PARALLEL: $HOSTS hosts ($ok ok, exit $fs_status) in $fs_wall
     "$fs_cpu s CPU: $fs_rate hosts/s"
 echo "  peak RSS $(calc "$fs_rss / 1024" 1) MiB (one host: $(calc "$one_rss / 1024" 1) MiB);" \
     "$per_host KiB per in-flight host ($inflight in flight);" \
-    "target $(calc "20 + $inflight * 64 / 1024" 1) MiB (20 MB + 64 KiB per host)"
+    "target $(calc "20 + $inflight * 64 / 1024" 1) MiB (20 MB + 64 KiB per host);" \
+    "peak $fs_fds open descriptors"
 
 if [ "$ok" -lt "$HOSTS" ]; then
     echo "  not ok: $(awk -F, '$1 == "status" && $2 != "ok" && $3 > 0 { printf "%s %s  ", $2, $3 }' \
