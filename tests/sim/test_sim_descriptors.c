@@ -41,8 +41,7 @@ static void test_finished_hosts_give_their_descriptors_back(void **state)
         if (strcmp(fleet_str(json_array_get(c->report.hosts, i), "status"), "ok") == 0)
             ok++;
     if (ok != HOSTS)
-        fail_msg("%d of %d hosts ok with 128 descriptors; stderr: %.500s", ok, HOSTS,
-                 c->run.err);
+        fail_msg("%d of %d hosts ok with 128 descriptors; stderr: %.500s", ok, HOSTS, c->run.err);
     fleet_expect_exit(&c->run, 0);
 }
 
