@@ -56,6 +56,7 @@ struct relay {
     uint64_t last_due;
     size_t backlog; /* queued plus being written to tcp */
     int reading_pipe, pipe_eof;
+    int tcp_owned; /* uv_tcp_open took the accepted socket: libuv closes it */
 };
 
 struct write_req {
@@ -80,7 +81,7 @@ struct conn {
     const struct sim_answer *answer;
     struct sim_answer not_found;
     char not_found_text[512];
-    int kex_started, kex_done, drop, closing, endless, pending_handles;
+    int kex_started, kex_done, drop, closing, endless, pending_handles, no_poll;
     size_t endless_sent;
 };
 
@@ -238,8 +239,15 @@ static int relay_start(struct conn *c)
     r->tcp.data = r->pipe.data = r->timer.data = r;
     c->pending_handles += 3;
     c->relay = r;
-    if (uv_tcp_open(&r->tcp, c->tcp_fd) != 0 || uv_pipe_open(&r->pipe, sv[1]) != 0) {
+    if (uv_tcp_open(&r->tcp, c->tcp_fd) != 0) {
         close(sv[0]);
+        close(sv[1]);
+        return -1;
+    }
+    r->tcp_owned = 1;
+    if (uv_pipe_open(&r->pipe, sv[1]) != 0) {
+        close(sv[0]);
+        close(sv[1]);
         return -1;
     }
     c->fd = sv[0];
@@ -473,12 +481,12 @@ static void handle_closed(uv_handle_t *h)
                 c->relay->head = k->next;
                 free(k);
             }
-            free(c->relay);
         }
-        if (c->fd >= 0 && c->fd != c->tcp_fd)
+        if (c->fd >= 0 && (c->fd != c->tcp_fd || c->relay == NULL || !c->relay->tcp_owned))
             close(c->fd);
-        if (c->relay == NULL && c->tcp_fd >= 0)
+        if ((c->relay == NULL || !c->relay->tcp_owned) && c->tcp_fd >= 0 && c->tcp_fd != c->fd)
             close(c->tcp_fd);
+        free(c->relay);
         free(c);
     }
 }
@@ -505,7 +513,8 @@ static void conn_close(struct conn *c)
         ssh_free(c->session); /* closes libssh's dup of fd */
         c->session = NULL;
     }
-    uv_close((uv_handle_t *)&c->poll, handle_closed);
+    if (!c->no_poll)
+        uv_close((uv_handle_t *)&c->poll, handle_closed);
     uv_close((uv_handle_t *)&c->timer, handle_closed);
     if (c->relay != NULL) {
         uv_close((uv_handle_t *)&c->relay->tcp, relay_handle_closed);
@@ -613,6 +622,10 @@ static void conn_new(struct sim_host *h, int fd)
         relay_start(c) != 0) {
         fprintf(stderr, "fleetsim: port %d: cannot start the latency relay: %s\n", h->port,
                 strerror(errno));
+        c->pending_handles--; /* the poll handle is never made */
+        c->no_poll = 1;
+        conn_close(c);
+        return;
     }
     uv_poll_init(loop, &c->poll, c->fd);
     c->poll.data = c;
