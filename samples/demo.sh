@@ -25,7 +25,8 @@ trap 'exit 130' INT TERM
 ssh-keygen -q -t ed25519 -N '' -C fleetscan-demo -f "$state/id_ed25519" </dev/null
 
 # A port range nobody uses: try a few bases; fleetsim exits 2 when a port is taken.
-for base in 47000 43000 39000 35000 51000; do
+# Below the ephemeral range (32768 and up), where outgoing connections take their ports.
+for base in 24000 26000 28000 14000 16000 18000 20000 10000; do
     "$sim" --hosts "$hosts" --port-base "$base" --mix "$top/samples/mix/demo.txt" \
         --rtt-ms 30 --jitter-ms 10 --lifetime 600 \
         --faults 'refused=1%,tarpit=1%,hang=1%,auth-denied=1%,changed-key=1%' \

@@ -100,10 +100,11 @@ void sim_start(const struct fleet_workdir *w, int hosts, const char *const *extr
                  s->key);
         assert_int_equal(system(cmd), 0);
     }
-    /* Ports spread by process id, so tests running side by side rarely collide. */
+    /* Ports spread by process id, so tests running side by side rarely collide, and below the
+     * ephemeral range (32768 and up), where outgoing connections take their ports. */
     for (int attempt = 0; attempt < 20; attempt++) {
-        s->port_base = 20000 + (int)(((unsigned)getpid() * 7919u + (unsigned)attempt * 1543u) %
-                                     (unsigned)(40000 - hosts));
+        s->port_base = 10000 + (int)(((unsigned)getpid() * 7919u + (unsigned)attempt * 1543u) %
+                                     (unsigned)(22000 - hosts));
         if (try_start(w, hosts, extra, s) == 0)
             return;
     }

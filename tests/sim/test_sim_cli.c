@@ -92,8 +92,8 @@ static void test_mistakes_exit_2_with_the_place(void **state)
 {
     struct fleet_case *c = *state;
     char mix[700], inv[700], kh[700], err[4096];
-    const char *base[] = {"--hosts", "3", "--port-base", "40000", "--inventory-out", inv,
-                          "--known-hosts-out", kh};
+    const char *base[] = {"--hosts",         "3", "--port-base",       "40000",
+                          "--inventory-out", inv, "--known-hosts-out", kh};
     const char *bad_mix[12], *bad_fault[12], *too_many[12], *missing[] = {"--hosts", "3", NULL};
 
     snprintf(mix, sizeof mix, "%s/mix.txt", c->work.path);
