@@ -1,6 +1,7 @@
 # fleetscan: the two commands of the quick start, and the ones around them.
 #   make demo   install what is missing, build, scan the bundled fleet
 #   make test   install what is missing, build with sanitizers, run every test
+#   make bench  optimised build, scan simulated fleets, compare with OpenSSH fan-out
 # Build directory: build/ (CMake). Installing packages needs root (apt-get).
 
 BUILD    ?= build
@@ -15,8 +16,8 @@ PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka
 
 SOURCES := $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 
-.PHONY: all deps build release test demo format format-check install install-docs clean fuzz \
-        fuzz-check build-fuzz valgrind
+.PHONY: all deps build release test demo bench format format-check install install-docs clean \
+        fuzz fuzz-check build-fuzz valgrind
 
 all: build
 
@@ -70,7 +71,12 @@ valgrind: deps
 	sh tests/valgrind/scan.sh build-valgrind/scanner/fleetscan build-valgrind/valgrind
 
 demo: build
-	@sh samples/demo.sh $(BUILD)/scanner/fleetscan $(DEMO_DIR)
+	@sh samples/demo.sh $(BUILD)/scanner/fleetscan $(DEMO_DIR) $(BUILD)/tests/fleetsim/fleetsim
+
+# Scale and speed against fleetsim, compared with OpenSSH-client fan-out (docs/benchmarks.md).
+# BENCH_ARGS, e.g. make bench BENCH_ARGS='--hosts 10000 --rtt-ms 100'.
+bench: release
+	@bash tests/bench/bench.sh $(BENCH_ARGS)
 
 format:
 	clang-format -i $(SOURCES)

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <libssh/callbacks.h>
@@ -164,10 +165,24 @@ static void ssh_teardown(struct fs_session *s)
         s->event = NULL;
     }
     if (s->ssh != NULL) {
-        if (ssh_get_fd(s->ssh) != SSH_INVALID_SOCKET)
+        socket_t b = ssh_get_fd(s->ssh);
+        struct stat before, after;
+        bool have_b = b != SSH_INVALID_SOCKET && fstat(b, &before) == 0;
+
+        if (b != SSH_INVALID_SOCKET)
             ssh_disconnect(s->ssh);
         ssh_free(s->ssh);
         s->ssh = NULL;
+        /*
+         * libssh 0.10.6 leaves a descriptor given with SSH_OPTIONS_FD open after
+         * ssh_disconnect() and ssh_free(): every finished host would keep its connection until
+         * fleetscan exits. B is closed here when it still names the same socket (A keeps that
+         * socket alive, so an equal device and inode cannot be another file that reused the
+         * number).
+         */
+        if (have_b && fstat(b, &after) == 0 && after.st_dev == before.st_dev &&
+            after.st_ino == before.st_ino)
+            close(b);
     }
 }
 
