@@ -345,20 +345,38 @@ void fleet_expect_exit(const struct fleet_run *r, int want)
                  r->signal, want, r->err);
 }
 
+/* scan -o out --known-hosts known_hosts -i key -q [extra...] inventory, into args. */
+static void build_scan_args(const char *out, const char *inventory, const char *known_hosts,
+                            const char *key, const char *const *extra, const char **args,
+                            size_t room)
+{
+    const char *head[] = {"scan", "-o", out, "--known-hosts", known_hosts, "-i", key, "-q"};
+    size_t n = 0;
+
+    for (size_t i = 0; i < sizeof head / sizeof head[0] && n + 2 < room; i++)
+        args[n++] = head[i];
+    for (size_t i = 0; extra != NULL && extra[i] != NULL && n + 2 < room; i++)
+        args[n++] = extra[i];
+    args[n++] = inventory;
+    args[n] = NULL;
+}
+
+void fleet_scan_args(const char *out, const char *inventory, const char *const *extra,
+                     const char **args, size_t room)
+{
+    build_scan_args(out, inventory, fleet_var("KNOWN_HOSTS"), fleet_var("KEY"), extra, args, room);
+}
+
 void fleet_scan(const struct fleet_workdir *w, const char *inventory, const char *known_hosts,
                 const char *key, const char *const *extra, struct fleet_run *r)
 {
     char inv[600], out[600];
-    const char *args[48] = {"scan", "-o", out, "--known-hosts", known_hosts, "-i", key, "-q"};
-    size_t n = 8;
+    const char *args[48];
 
     snprintf(inv, sizeof inv, "%s/inventory.txt", w->path);
     snprintf(out, sizeof out, "%s/out", w->path);
     fleet_write_file(inv, inventory);
-    for (size_t i = 0; extra != NULL && extra[i] != NULL && n < 46; i++)
-        args[n++] = extra[i];
-    args[n++] = inv;
-    args[n] = NULL;
+    build_scan_args(out, inv, known_hosts, key, extra, args, sizeof args / sizeof args[0]);
     fleet_run(w, args, FLEET_GUARD_SECONDS, r);
 }
 

@@ -68,6 +68,14 @@ void fleet_run_signal(const struct fleet_workdir *w, const char *const *args, do
 void fleet_expect_exit(const struct fleet_run *r, int want);
 
 /*
+ * Fills args (room for at least 16 + the extras) with
+ *     scan -o out --known-hosts KNOWN_HOSTS -i KEY -q [extra...] inventory
+ * for fleet_run or fleet_run_signal; extra may be NULL.
+ */
+void fleet_scan_args(const char *out, const char *inventory, const char *const *extra,
+                     const char **args, size_t room);
+
+/*
  * Writes inventory to w/inventory.txt and runs
  *     fleetscan scan -o w/out --known-hosts KNOWN_HOSTS -i KEY -q [extra...] w/inventory.txt
  * extra may be NULL.

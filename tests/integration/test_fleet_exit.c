@@ -18,26 +18,6 @@
 
 #include "tests/integration/fleet.h"
 
-static void scan_args(struct fleet_case *c, const char *out, const char *extra, const char **args)
-{
-    size_t n = 0;
-
-    args[n++] = "scan";
-    args[n++] = "-o";
-    args[n++] = out;
-    args[n++] = "--known-hosts";
-    args[n++] = fleet_var("KNOWN_HOSTS");
-    args[n++] = "-i";
-    args[n++] = fleet_var("KEY");
-    args[n++] = "-q";
-    if (extra != NULL) {
-        args[n++] = "-p";
-        args[n++] = extra;
-    }
-    args[n++] = fleet_path(&c->work, "inventory.txt");
-    args[n] = NULL;
-}
-
 /* -o names a path beneath a regular file: nothing can be written there. */
 static void test_output_dir_unusable(void **state)
 {
@@ -50,7 +30,7 @@ static void test_output_dir_unusable(void **state)
     fleet_write_file(fleet_path(&c->work, "inventory.txt"), inv);
     fleet_write_file(fleet_path(&c->work, "afile"), "not a directory\n");
     snprintf(out, sizeof out, "%s/reports", fleet_path(&c->work, "afile"));
-    scan_args(c, out, NULL, args);
+    fleet_scan_args(out, fleet_path(&c->work, "inventory.txt"), NULL, args, 16);
     fleet_run(&c->work, args, FLEET_GUARD_SECONDS, &c->run);
     fleet_expect_exit(&c->run, 3);
     if (strstr(c->run.err, "afile") == NULL)
@@ -80,7 +60,7 @@ static void test_previous_reports_untouched(void **state)
     snprintf(path, sizeof path, "%s/fleetscan.json/keep", out);
     fleet_write_file(path, "x\n");
 
-    scan_args(c, out, NULL, args);
+    fleet_scan_args(out, fleet_path(&c->work, "inventory.txt"), NULL, args, 16);
     fleet_run(&c->work, args, FLEET_GUARD_SECONDS, &c->run);
     fleet_expect_exit(&c->run, 3);
     if (strstr(c->run.err, "fleetscan.json") == NULL)
@@ -112,7 +92,10 @@ static void check_interrupt(void **state, int sig)
              fleet_port("centos-75-amd64-dockerce"));
     fleet_write_file(fleet_path(&c->work, "inventory.txt"), inv);
     snprintf(out, sizeof out, "%s", fleet_path(&c->work, "out"));
-    scan_args(c, out, "1", args);
+    {
+        const char *one[] = {"-p", "1", NULL};
+        fleet_scan_args(out, fleet_path(&c->work, "inventory.txt"), one, args, 16);
+    }
     fleet_run_signal(&c->work, args, 1.5, sig, FLEET_GUARD_SECONDS, &c->run);
     fleet_expect_exit(&c->run, 1);
     /* The default --timeout is 60 s: ending near the signal proves the run was stopped. */

@@ -21,22 +21,12 @@
 
 #include "tests/integration/fleet.h"
 
+/* The scans of this file: quiet, with a 5 s deadline, so a held lock shows quickly. */
 static void scan_args(const char *out, const char *inventory, const char **args)
 {
-    size_t n = 0;
+    const char *const deadline[] = {"--timeout", "5", NULL};
 
-    args[n++] = "scan";
-    args[n++] = "-o";
-    args[n++] = out;
-    args[n++] = "--known-hosts";
-    args[n++] = fleet_var("KNOWN_HOSTS");
-    args[n++] = "-i";
-    args[n++] = fleet_var("KEY");
-    args[n++] = "-q";
-    args[n++] = "--timeout";
-    args[n++] = "5";
-    args[n++] = inventory;
-    args[n] = NULL;
+    fleet_scan_args(out, inventory, deadline, args, 16);
 }
 
 /* The process id written into the lock file, or 0 when there is none yet. */
