@@ -31,9 +31,13 @@ enum fs_hostkey_policy {
     FS_HOSTKEY_OFF         /* anything passes; a changed key is still reported in notes */
 };
 
+struct fs_known_index; /* transport/known_index.h */
+
 /* Settings shared by every session of a scan. */
 struct fs_transport_config {
     const char *known_hosts; /* file to check and, under accept-new, append to */
+    /* known_hosts read once (fs_known_index_load), or NULL: every check reads the file. */
+    const struct fs_known_index *known_index;
     enum fs_hostkey_policy policy;
     uint64_t connect_timeout_ms; /* TCP connect + SSH handshake + auth */
     uint64_t timeout_ms;         /* whole host, commands included */
