@@ -30,14 +30,10 @@ static const struct {
     const char *alg;
     unsigned type;
 } default_hostkeys[] = {
-    {"ssh-ed25519", T_ED25519},
-    {"ecdsa-sha2-nistp521", T_P521},
-    {"ecdsa-sha2-nistp384", T_P384},
-    {"ecdsa-sha2-nistp256", T_P256},
-    {"sk-ssh-ed25519@openssh.com", 0},
-    {"sk-ecdsa-sha2-nistp256@openssh.com", 0},
-    {"rsa-sha2-512", T_RSA},
-    {"rsa-sha2-256", T_RSA},
+    {"ssh-ed25519", T_ED25519},        {"ecdsa-sha2-nistp521", T_P521},
+    {"ecdsa-sha2-nistp384", T_P384},   {"ecdsa-sha2-nistp256", T_P256},
+    {"sk-ssh-ed25519@openssh.com", 0}, {"sk-ecdsa-sha2-nistp256@openssh.com", 0},
+    {"rsa-sha2-512", T_RSA},           {"rsa-sha2-256", T_RSA},
 };
 
 struct kh_name {

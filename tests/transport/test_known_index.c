@@ -22,12 +22,15 @@
 #define KB "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKzC4z+RNICZvQEQb5r7FGt4ZfuI9J0c955nSoQ7CmwN"
 #define KC                                                                                         \
     "ecdsa-sha2-nistp256 "                                                                         \
-    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBP/0iVOoQwtDVcKf/WsTUgzjawlEJ9HxiAOLhnRCGa" \
+    "AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBP/0iVOoQwtDVcKf/"                        \
+    "WsTUgzjawlEJ9HxiAOLhnRCGa"                                                                    \
     "WrU6h13ug6GsxVjkyznaPVchEcrse5jZ85sfHgOIS5uu0="
 #define KD                                                                                         \
     "ssh-rsa "                                                                                     \
-    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDR6uhmxeftnxG6zxa9G7MLfNwKjZau/ZWZbWHES1cCme6vG43iRjdPYR3P2e4A5T" \
-    "bJGJNM2iPyjinW6A9LC6NegLnnXkPYICwKvy/9a5AzOFsWNnpoYBjru5TW4gVS4fwM6EbNXMba13NTmtyC3wSK58CzRx3d" \
+    "AAAAB3NzaC1yc2EAAAADAQABAAAAgQDR6uhmxeftnxG6zxa9G7MLfNwKjZau/"                                \
+    "ZWZbWHES1cCme6vG43iRjdPYR3P2e4A5T"                                                            \
+    "bJGJNM2iPyjinW6A9LC6NegLnnXkPYICwKvy/"                                                        \
+    "9a5AzOFsWNnpoYBjru5TW4gVS4fwM6EbNXMba13NTmtyC3wSK58CzRx3d"                                    \
     "ZwedI9r8uQutHw=="
 
 /* libssh 0.10.6's default host key algorithms, in its order. */
