@@ -7,8 +7,10 @@
  * the other, each on its own channel. No thread or process per host: everything is driven by
  * a uv_poll on the socket and one uv_timer holding the current deadline.
  *
- * Host keys: every check re-reads known_hosts and an accepted new key is appended in the same
- * loop turn, so two inventory entries for one host never append the key twice.
+ * Host keys: a host the scan's known_hosts index (known_index.h) holds with the offered key is
+ * accepted by lookup; every other check re-reads known_hosts through libssh, and an accepted new
+ * key is appended in the same loop turn, so two inventory entries for one host never append the
+ * key twice.
  *
  * Ownership: the caller owns struct fs_transport_config and everything it points to, and must
  * keep it alive until every session finished. A session owns itself: it frees itself after

@@ -146,8 +146,8 @@ static void test_revoked_entry(void **state)
     int port = fleet_port(KIND);
 
     snprintf(kh, sizeof kh, "%s", fleet_path(&c->work, "known_hosts"));
-    snprintf(text, sizeof text, "@revoked [127.0.0.1]:%d %s\nother.example %s\n", port,
-             fleet_key(), other_ed25519);
+    snprintf(text, sizeof text, "@revoked [127.0.0.1]:%d %s\nother.example %s\n", port, fleet_key(),
+             other_ed25519);
     fleet_write_file(kh, text);
     host = scan_one(c, kh, "strict", 1);
     assert_string_equal(fleet_str(host, "status"), "hostkey_rejected");
@@ -228,11 +228,11 @@ static void test_kex_list_as_libssh(void **state)
     for (size_t v = 0; v < sizeof variants / sizeof variants[0]; v++) {
         size_t len = 0;
         for (size_t k = 0; k < 3 && variants[v][k] != NULL; k++) {
-            const char *key = strcmp(variants[v][k], "fleet") == 0   ? fleet_key()
-                              : strcmp(variants[v][k], "rsa") == 0   ? rsa_key
-                                                                     : ecdsa_key;
-            len += (size_t)snprintf(text + len, sizeof text - len, "[127.0.0.1]:%d %s\n", port,
-                                    key);
+            const char *key = strcmp(variants[v][k], "fleet") == 0 ? fleet_key()
+                              : strcmp(variants[v][k], "rsa") == 0 ? rsa_key
+                                                                   : ecdsa_key;
+            len +=
+                (size_t)snprintf(text + len, sizeof text - len, "[127.0.0.1]:%d %s\n", port, key);
         }
         fleet_write_file(kh, text);
         check_same_list(kh);
@@ -248,8 +248,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_hashed_known_hosts, fleet_case_setup,
                                         fleet_case_teardown),
-        cmocka_unit_test_setup_teardown(test_hashed_changed, fleet_case_setup,
-                                        fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_hashed_changed, fleet_case_setup, fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_other_type_first, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_revoked_entry, fleet_case_setup, fleet_case_teardown),
