@@ -10,7 +10,7 @@ PREFIX   ?= /usr/local
 DEMO_DIR ?= demo-report
 
 # Debian 12 packages the build, the tests and the demo need.
-PKGS := cmake make gcc pkg-config libssh-dev libuv1-dev libjansson-dev libcmocka-dev libyaml-dev \
+PKGS := cmake make gcc pkg-config libssh-dev libssl-dev libuv1-dev libjansson-dev libcmocka-dev libyaml-dev \
         openssh-server openssh-client dropbear-bin busybox-static clang-format iproute2 openssl \
         chromium groff-base man-db clang valgrind
 

@@ -26,6 +26,7 @@
 #include "scanner/scan.h"
 #include "scanner/scan_internal.h"
 #include "scanner/tools.h"
+#include "transport/known_index.h"
 
 /* Per-host context handed to the transport. */
 struct host {
@@ -58,7 +59,8 @@ struct scan {
     struct fs_rescan *rescan; /* --rescan-failed */
     size_t *positions;        /* --shard: each target's place in the whole inventory */
     size_t inventory_hosts;
-    int outlock; /* descriptor holding the output directory's lock, or -1 */
+    int outlock;                        /* descriptor holding the output directory's lock, or -1 */
+    struct fs_known_index *known_index; /* known_hosts read once; NULL: libssh reads it */
 };
 
 static void iso_time(char *buf, size_t len)
@@ -475,6 +477,7 @@ static void scan_free(struct scan *sc)
     fs_rescan_free(sc->rescan);
     free(sc->positions);
     fs_outlock_release(sc->outlock);
+    fs_known_index_free(sc->known_index);
 }
 
 int fs_scan_run(const struct fs_scan_options *o)
@@ -521,6 +524,8 @@ int fs_scan_run(const struct fs_scan_options *o)
         goto out;
     }
     sc.tcfg.known_hosts = known_hosts;
+    sc.known_index = fs_known_index_load(known_hosts, FS_GLOBAL_KNOWN_HOSTS);
+    sc.tcfg.known_index = sc.known_index;
     sc.tcfg.policy = o->policy;
     sc.tcfg.connect_timeout_ms = o->connect_timeout_ms;
     sc.tcfg.timeout_ms = o->timeout_ms;

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "transport/known_index.h"
 #include "transport/transport_internal.h"
 
 /* Fills v->fingerprint with "SHA256:..." and returns the key type name, or NULL. */
@@ -147,8 +148,28 @@ out:
     return rc;
 }
 
+/* True when the scan's known_hosts index holds the server's key for the host (libssh: OK). */
+static bool indexed_ok(ssh_session ssh, const struct fs_known_index *idx)
+{
+    char *host = NULL;
+    unsigned int port = 22;
+    char lname[300];
+    ssh_key key = NULL;
+    bool ok = false;
+
+    if (idx == NULL || ssh_options_get(ssh, SSH_OPTIONS_HOST, &host) != SSH_OK)
+        return false;
+    ssh_options_get_port(ssh, &port);
+    if (fs_known_index_name(host, (int)port, lname, sizeof lname) &&
+        ssh_get_server_publickey(ssh, &key) == SSH_OK)
+        ok = fs_known_index_has_key(idx, lname, key);
+    ssh_key_free(key);
+    ssh_string_free_char(host);
+    return ok;
+}
+
 void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char *known_hosts,
-                      const char *name, struct hostkey_verdict *v)
+                      const struct fs_known_index *idx, const char *name, struct hostkey_verdict *v)
 {
     const char *type = server_fingerprint(ssh, v);
     enum ssh_known_hosts_e k;
@@ -165,6 +186,10 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
                  ssh_get_error(ssh));
         return;
     }
+    /* Key exchange may have run with the files pointed away (fs_known_index_prepare). */
+    fs_known_index_restore(ssh, known_hosts);
+    if (indexed_ok(ssh, idx))
+        return;
     k = ssh_session_is_known_server(ssh);
     switch (k) {
     case SSH_KNOWN_HOSTS_OK:

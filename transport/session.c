@@ -29,6 +29,7 @@
 
 #include <libssh/callbacks.h>
 
+#include "transport/known_index.h"
 #include "transport/transport_internal.h"
 
 /* How long to wait for the exit status after EOF before taking the command as finished. */
@@ -557,6 +558,7 @@ static void start_ssh(struct fs_session *s)
         return;
     }
     ssh_options_set(s->ssh, SSH_OPTIONS_KNOWNHOSTS, s->cfg->known_hosts);
+    fs_known_index_apply(s->cfg->known_index, s->ssh, s->t.address, s->t.port, s->cfg->known_hosts);
     ssh_options_set(s->ssh, SSH_OPTIONS_FD, &b);
     ssh_set_blocking(s->ssh, 0);
     if (s->t.port == 22)
@@ -593,7 +595,8 @@ static bool step_handshake(struct fs_session *s)
                    s->addr_text, s->t.port, ssh_get_error(s->ssh));
         return false;
     }
-    fs_hostkey_check(s->ssh, s->cfg->policy, s->cfg->known_hosts, s->known_name, &s->hostkey);
+    fs_hostkey_check(s->ssh, s->cfg->policy, s->cfg->known_hosts, s->cfg->known_index,
+                     s->known_name, &s->hostkey);
     if (!s->hostkey.pass) {
         finish(s, s->hostkey.status, "%s", s->hostkey.message);
         return false;

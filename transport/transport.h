@@ -7,8 +7,10 @@
  * the other, each on its own channel. No thread or process per host: everything is driven by
  * a uv_poll on the socket and one uv_timer holding the current deadline.
  *
- * Host keys: every check re-reads known_hosts and an accepted new key is appended in the same
- * loop turn, so two inventory entries for one host never append the key twice.
+ * Host keys: a host the scan's known_hosts index (known_index.h) holds with the offered key is
+ * accepted by lookup; every other check re-reads known_hosts through libssh, and an accepted new
+ * key is appended in the same loop turn, so two inventory entries for one host never append the
+ * key twice.
  *
  * Ownership: the caller owns struct fs_transport_config and everything it points to, and must
  * keep it alive until every session finished. A session owns itself: it frees itself after
@@ -31,9 +33,13 @@ enum fs_hostkey_policy {
     FS_HOSTKEY_OFF         /* anything passes; a changed key is still reported in notes */
 };
 
+struct fs_known_index; /* transport/known_index.h */
+
 /* Settings shared by every session of a scan. */
 struct fs_transport_config {
     const char *known_hosts; /* file to check and, under accept-new, append to */
+    /* known_hosts read once (fs_known_index_load), or NULL: every check reads the file. */
+    const struct fs_known_index *known_index;
     enum fs_hostkey_policy policy;
     uint64_t connect_timeout_ms; /* TCP connect + SSH handshake + auth */
     uint64_t timeout_ms;         /* whole host, commands included */

@@ -20,10 +20,12 @@ struct hostkey_verdict {
 /*
  * Checks the server's key of a session whose key exchange has finished, against known_hosts,
  * applying policy. Under accept-new an unknown key is appended to known_hosts. name is the
- * known_hosts name for messages ("[127.0.0.1]:2222").
+ * known_hosts name for messages ("[127.0.0.1]:2222"). idx (may be NULL) answers OK for keys it
+ * holds for the host without reading the file; every other answer is libssh's.
  */
 void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char *known_hosts,
-                      const char *name, struct hostkey_verdict *v);
+                      const struct fs_known_index *idx, const char *name,
+                      struct hostkey_verdict *v);
 
 /* ---- jump hosts (jump.c) and the bastion mode of a session (session.c) ---- */
 
