@@ -277,6 +277,15 @@ int main(int argc, char **argv)
     cfg.linux_script = fs_probe_linux_script();
     cfg.windows_cmd = fs_probe_windows_command(FS_WINSHELL_CMD);
     cfg.windows_pwsh = fs_probe_windows_command(FS_WINSHELL_POWERSHELL);
+    /* Held back until sim_server_run watches for them: a test may send SIGTERM as soon as it
+     * reads the "listening" line, and must get a clean exit, not the default action. */
+    {
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_BLOCK, &stop, NULL);
+    }
     printf("fleetsim: listening on 127.0.0.1 ports %ld-%ld: %ld hosts, %zu kinds, %zu with "
            "faults, rtt %ld ms, jitter %ld ms, pid %d\n",
            port_base, port_base + hosts - 1, hosts, nprofiles, nfaulty, rtt, jitter, (int)getpid());

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -752,6 +753,15 @@ int sim_server_run(struct sim_host *hosts, size_t n, const struct sim_config *co
     uv_signal_init(loop, &sig_term);
     uv_signal_start(&sig_int, on_signal, SIGINT);
     uv_signal_start(&sig_term, on_signal, SIGTERM);
+    {
+        /* main() blocked them before announcing the fleet; a signal that came since is
+         * delivered now, to the handlers above. */
+        sigset_t stop;
+        sigemptyset(&stop);
+        sigaddset(&stop, SIGINT);
+        sigaddset(&stop, SIGTERM);
+        sigprocmask(SIG_UNBLOCK, &stop, NULL);
+    }
     uv_timer_init(loop, &life);
     uv_timer_start(&life, on_lifetime, (uint64_t)(lifetime_s * 1000.0), 0);
     uv_run(loop, UV_RUN_DEFAULT);
