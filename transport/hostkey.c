@@ -168,6 +168,18 @@ static bool indexed_ok(ssh_session ssh, const struct fs_known_index *idx)
     return ok;
 }
 
+/* True when the server's key stands on an @revoked line of the known_hosts files. */
+static bool is_revoked(ssh_session ssh, const struct fs_known_index *idx)
+{
+    ssh_key key = NULL;
+    bool revoked = false;
+
+    if (idx != NULL && ssh_get_server_publickey(ssh, &key) == SSH_OK)
+        revoked = fs_known_index_revoked(idx, key);
+    ssh_key_free(key);
+    return revoked;
+}
+
 void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char *known_hosts,
                       const struct fs_known_index *idx, const char *name, struct hostkey_verdict *v)
 {
@@ -188,6 +200,15 @@ void fs_hostkey_check(ssh_session ssh, enum fs_hostkey_policy policy, const char
     }
     /* Key exchange may have run with the files pointed away (fs_known_index_prepare). */
     fs_known_index_restore(ssh, known_hosts);
+    if (is_revoked(ssh, idx)) {
+        /* OpenSSH refuses a revoked key whatever StrictHostKeyChecking says; so does fleetscan,
+         * under every --host-key-check policy. */
+        snprintf(why, sizeof why,
+                 "the key is marked @revoked in %s (ask the device's owner for its new key)",
+                 known_hosts);
+        reject(v, name, type, known_hosts, why);
+        return;
+    }
     if (indexed_ok(ssh, idx))
         return;
     k = ssh_session_is_known_server(ssh);

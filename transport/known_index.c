@@ -63,6 +63,8 @@ struct kh_file {
     size_t nhashed, caphashed;
     ssh_key *pool; /* owns the keys of exact-name lines, which names borrow */
     size_t npool, cappool;
+    ssh_key *revoked; /* keys of @revoked lines (owned), whatever their host patterns */
+    size_t nrevoked, caprevoked;
 };
 
 struct fs_known_index {
@@ -385,8 +387,24 @@ static bool index_line(struct kh_file *f, const char *path, size_t lineno, const
         /* libssh skips marker lines; an @revoked one would be ignored by it too, so never
          * vouch for any key of a file that revokes some. */
         if ((size_t)(end - s) >= 8 && memcmp(s, "@revoked", 8) == 0 &&
-            (end - s == 8 || isspace((unsigned char)s[8])))
+            (end - s == 8 || isspace((unsigned char)s[8]))) {
             disable(f, path, lineno, "an @revoked line");
+            /* The revoked key itself, for fs_known_index_revoked(): libssh 0.10 ignores it. */
+            p = s + 8;
+            if (next_field(&p, end, &field, &flen) && (key = parse_key(&p, end)) != NULL) {
+                if (f->nrevoked == f->caprevoked) {
+                    size_t cap = f->caprevoked ? f->caprevoked * 2 : 4;
+                    ssh_key *nr = realloc(f->revoked, cap * sizeof *nr);
+                    if (nr == NULL) {
+                        ssh_key_free(key);
+                        return false;
+                    }
+                    f->revoked = nr;
+                    f->caprevoked = cap;
+                }
+                f->revoked[f->nrevoked++] = key;
+            }
+        }
         return true;
     }
     if (!next_field(&p, end, &field, &flen))
@@ -510,6 +528,9 @@ static void free_file(struct kh_file *f)
     for (size_t i = 0; i < f->npool; i++)
         ssh_key_free(f->pool[i]);
     free(f->pool);
+    for (size_t i = 0; i < f->nrevoked; i++)
+        ssh_key_free(f->revoked[i]);
+    free(f->revoked);
 }
 
 static bool fips_enabled(void)
@@ -545,6 +566,17 @@ void fs_known_index_free(struct fs_known_index *idx)
     free_file(&idx->user);
     free_file(&idx->global);
     free(idx);
+}
+
+bool fs_known_index_revoked(const struct fs_known_index *idx, ssh_key key)
+{
+    const struct kh_file *files[] = {&idx->user, &idx->global};
+
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; i < files[k]->nrevoked; i++)
+            if (ssh_key_cmp(files[k]->revoked[i], key, SSH_KEY_CMP_PUBLIC) == 0)
+                return true;
+    return false;
 }
 
 const char *fs_known_index_disabled(const struct fs_known_index *idx)

@@ -49,6 +49,13 @@ bool fs_known_index_has_key(const struct fs_known_index *idx, const char *name, 
 bool fs_known_index_hostkeys(const struct fs_known_index *idx, const char *name, char *buf,
                              size_t len);
 
+/*
+ * True when key stands on an @revoked line of either file, whatever that line's host patterns
+ * (as read when the index was loaded). libssh 0.10.6 skips marker lines, so it would accept
+ * such a key, or under accept-new even record it; fleetscan refuses it (transport/hostkey.c).
+ */
+bool fs_known_index_revoked(const struct fs_known_index *idx, ssh_key key);
+
 /* Why the fast path is off for the user's file ("" when it is on), for logs and tests. */
 const char *fs_known_index_disabled(const struct fs_known_index *idx);
 

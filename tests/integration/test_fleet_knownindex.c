@@ -137,21 +137,50 @@ static void test_other_type_first(void **state)
     assert_string_equal(c->text[0], text);
 }
 
-/* The host's only entry is under @revoked: never a known host (libssh skips marker lines). */
-static void test_revoked_entry(void **state)
+/*
+ * A revoked key is refused under every policy, whatever else the file says: libssh 0.10.6
+ * skips marker lines (it would call the host unknown, and accept-new would record the revoked
+ * key), so fleetscan checks @revoked itself. The file is never changed.
+ */
+static void check_revoked(struct fleet_case *c, const char *policy, int also_plain)
 {
-    struct fleet_case *c = *state;
     char kh[600], text[2048];
     json_t *host;
     int port = fleet_port(KIND);
+    size_t before;
 
     snprintf(kh, sizeof kh, "%s", fleet_path(&c->work, "known_hosts"));
-    snprintf(text, sizeof text, "@revoked [127.0.0.1]:%d %s\nother.example %s\n", port, fleet_key(),
-             other_ed25519);
+    if (also_plain)
+        snprintf(text, sizeof text, "[127.0.0.1]:%d %s\n@revoked * %s\nother.example %s\n", port,
+                 fleet_key(), fleet_key(), other_ed25519);
+    else
+        snprintf(text, sizeof text, "@revoked [127.0.0.1]:%d %s\nother.example %s\n", port,
+                 fleet_key(), other_ed25519);
     fleet_write_file(kh, text);
-    host = scan_one(c, kh, "strict", 1);
-    assert_string_equal(fleet_str(host, "status"), "hostkey_rejected");
-    assert_non_null(strstr(fleet_str(host, "error"), "is not in"));
+    before = strlen(text);
+    host = scan_one(c, kh, policy, 1);
+    if (strcmp(fleet_str(host, "status"), "hostkey_rejected") != 0 ||
+        strstr(fleet_str(host, "error"), "@revoked") == NULL)
+        fail_msg("--host-key-check %s: status %s, error '%s'; expected a refused revoked key",
+                 policy, fleet_str(host, "status"), fleet_str(host, "error"));
+    assert_null(json_object_get(json_object_get(host, "facts"), "os_release"));
+    free(c->text[0]); /* the previous call's */
+    c->text[0] = fleet_read_file(kh, NULL);
+    assert_non_null(c->text[0]);
+    assert_int_equal(strlen(c->text[0]), before);
+}
+
+static void test_revoked_entry(void **state)
+{
+    check_revoked(*state, "strict", 0);
+    check_revoked(*state, "accept-new", 0);
+}
+
+static void test_revoked_beats_a_plain_entry(void **state)
+{
+    check_revoked(*state, "strict", 1);
+    check_revoked(*state, "accept-new", 1);
+    check_revoked(*state, "off", 1);
 }
 
 /* ---- the host key algorithms libssh sends, with and without the index ---- */
@@ -252,6 +281,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_other_type_first, fleet_case_setup,
                                         fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_revoked_entry, fleet_case_setup, fleet_case_teardown),
+        cmocka_unit_test_setup_teardown(test_revoked_beats_a_plain_entry, fleet_case_setup,
+                                        fleet_case_teardown),
         cmocka_unit_test_setup_teardown(test_kex_list_as_libssh, fleet_case_setup,
                                         fleet_case_teardown),
     };
