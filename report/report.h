@@ -185,8 +185,9 @@ int fs_report_write_summary_csv(const struct fs_report *rep, FILE *f);
 int fs_report_write_html(const struct fs_report *rep, FILE *f);
 
 /*
- * Builds the JSON document of fleetscan.json (new reference; caller decrefs). NULL on memory
- * exhaustion.
+ * Builds the JSON document of fleetscan.json as one tree (new reference; caller decrefs), sharing
+ * nothing with the records. NULL on memory exhaustion. fs_report_write_json does not use it: it
+ * writes the same document one host at a time, so that only one host's object is in memory.
  */
 json_t *fs_report_to_json(const struct fs_report *rep);
 
