@@ -1,10 +1,11 @@
 /*
- * json: fleetscan.json, the whole scan as one document.
+ * json: fleetscan.json, the whole scan as one document, written one host at a time.
  *
  * jansson refuses strings that are not valid UTF-8, and device text often is not, so every
  * string from a record goes through fs_utf8_clean() before it becomes a JSON string.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,18 +85,30 @@ static json_t *column_json(const struct fs_column *c, const struct fs_host_recor
     return cstr_json(c->text(r));
 }
 
-/* One host: every CSV column under its CSV name, then facts and reasons. */
-static json_t *host_json(const struct fs_host_record *r)
+/*
+ * One host: every CSV column under its CSV name, then facts and reasons. With copy, the
+ * object shares nothing with the record (a tree-form record's facts are deep-copied); without,
+ * it may hold a reference to them, for a caller that dumps the object and drops it at once.
+ */
+static json_t *host_json(const struct fs_host_record *r, bool copy)
 {
-    json_t *h = json_object();
+    json_t *h = json_object(), *facts = NULL;
 
     if (h == NULL)
         return NULL;
     for (const struct fs_column *c = fs_columns; c->name != NULL; c++)
         if (set(h, c->name, column_json(c, r)) < 0)
             goto fail;
-    /* A deep copy keeps the document independent of the records it was built from. */
-    if (set(h, "facts", r->facts != NULL ? json_deep_copy(r->facts) : json_null()) < 0 ||
+    if (fs_host_record_facts(r, &facts) < 0)
+        goto fail;
+    if (copy && facts != NULL && facts == r->facts) {
+        json_t *c = json_deep_copy(facts);
+        json_decref(facts);
+        if (c == NULL)
+            goto fail;
+        facts = c;
+    }
+    if (set(h, "facts", facts != NULL ? facts : json_null()) < 0 ||
         set(h, "reasons", strings_json(r->verdict.reasons)) < 0)
         goto fail;
     return h;
@@ -196,17 +209,22 @@ static int head_json(json_t *doc, const struct fs_report *rep, const struct fs_s
     return 0;
 }
 
+/* Without scan information the fields are still there, as null / 0 / false. */
+static const struct fs_scan_info *scan_or_default(const struct fs_report *rep)
+{
+    static const struct fs_scan_info no_scan = {.duration_ms = -1};
+
+    return rep->scan != NULL ? rep->scan : &no_scan;
+}
+
 json_t *fs_report_to_json(const struct fs_report *rep)
 {
-    /* Without scan information the fields are still there, as null / 0 / false. */
-    static const struct fs_scan_info no_scan = {.duration_ms = -1};
-    const struct fs_scan_info *scan = rep->scan != NULL ? rep->scan : &no_scan;
     json_t *doc = json_object(), *hosts = json_array();
 
-    if (doc == NULL || hosts == NULL || head_json(doc, rep, scan) < 0)
+    if (doc == NULL || hosts == NULL || head_json(doc, rep, scan_or_default(rep)) < 0)
         goto fail;
     for (size_t i = 0; i < rep->n_hosts; i++)
-        if (json_array_append_new(hosts, host_json(&rep->hosts[i])) < 0)
+        if (json_array_append_new(hosts, host_json(&rep->hosts[i], true)) < 0)
             goto fail;
     if (set(doc, "hosts", hosts) < 0) {
         hosts = NULL; /* set() took the reference even when it failed */
@@ -219,23 +237,102 @@ fail:
     return NULL;
 }
 
-int fs_report_write_json(const struct fs_report *rep, FILE *f)
+/*
+ * ---- the streaming writer ------------------------------------------------------------------
+ *
+ * fleetscan.json is written piece by piece, so that its size in memory is one host's object
+ * rather than the whole document: the head (tool, rules, scan, summary) is built and dumped,
+ * then each host is built, dumped and freed in turn. Every piece is dumped with the options
+ * the whole document was dumped with (two-space indentation, keys in insertion order) and
+ * shifted to its depth in the document, so the file is byte for byte what dumping the tree of
+ * fs_report_to_json() gives.
+ */
+
+/* Writes a whole string; -1 with errno set by stdio on a write error. */
+static int put(FILE *f, const char *s)
 {
-    json_t *doc = fs_report_to_json(rep);
+    return fputs(s, f) < 0 ? -1 : 0;
+}
+
+/*
+ * Writes JSON text dumped on its own as if it stood depth levels deep: every newline is
+ * followed by two spaces per level. A newline inside a JSON string is always escaped, so each
+ * newline in the text is one that the indentation put there.
+ */
+static int put_indented(FILE *f, const char *text, int depth)
+{
+    while (*text != '\0') {
+        const char *nl = strchr(text, '\n');
+        size_t n = nl != NULL ? (size_t)(nl - text) + 1 : strlen(text);
+
+        if (fwrite(text, 1, n, f) != n)
+            return -1;
+        if (nl != NULL && fprintf(f, "%*s", 2 * depth, "") < 0)
+            return -1;
+        text += n;
+    }
+    return 0;
+}
+
+/* Dumps val depth levels deep and drops the reference; NULL val means memory ran out. */
+static int put_value(FILE *f, json_t *val, int depth)
+{
+    char *text;
     int rc;
 
-    if (doc == NULL) {
+    if (val == NULL) {
         errno = ENOMEM;
         return -1;
     }
     /* Key order is insertion order (JSON_PRESERVE_ORDER), which is the documented order. */
-    rc = json_dumpf(doc, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(doc);
-    if (rc != 0 && !ferror(f)) {
-        /* The encoder failed without a write error: it ran out of memory. */
+    text = json_dumps(val, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY);
+    json_decref(val);
+    if (text == NULL) {
         errno = ENOMEM;
         return -1;
     }
-    fputc('\n', f);
+    rc = put_indented(f, text, depth);
+    free(text);
+    return rc;
+}
+
+/* "{", then each head member as `  "key": value,` on its own lines. */
+static int put_head(FILE *f, const struct fs_report *rep)
+{
+    json_t *head = json_object();
+    const char *key;
+    json_t *val;
+    int rc = -1;
+
+    if (head == NULL || head_json(head, rep, scan_or_default(rep)) < 0) {
+        json_decref(head);
+        errno = ENOMEM;
+        return -1;
+    }
+    if (put(f, "{") < 0)
+        goto out;
+    /* The member names are fixed ASCII words that need no escaping. */
+    json_object_foreach(head, key, val)
+    {
+        if (fprintf(f, "\n  \"%s\": ", key) < 0 || put_value(f, json_incref(val), 1) < 0 ||
+            put(f, ",") < 0)
+            goto out;
+    }
+    rc = 0;
+out:
+    json_decref(head);
+    return rc;
+}
+
+int fs_report_write_json(const struct fs_report *rep, FILE *f)
+{
+    if (put_head(f, rep) < 0 || put(f, "\n  \"hosts\": [") < 0)
+        return -1;
+    for (size_t i = 0; i < rep->n_hosts; i++)
+        if (put(f, i > 0 ? ",\n    " : "\n    ") < 0 ||
+            put_value(f, host_json(&rep->hosts[i], false), 2) < 0)
+            return -1;
+    if ((rep->n_hosts > 0 && put(f, "\n  ") < 0) || put(f, "]\n}\n") < 0)
+        return -1;
     return fs_writer_finish(f);
 }

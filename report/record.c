@@ -176,9 +176,50 @@ void fs_host_record_clear(struct fs_host_record *r)
     free(r->error);
     fs_verdict_clear(&r->verdict);
     json_decref(r->facts);
+    free(r->facts_json);
     memset(r, 0, sizeof(*r));
     r->status = FS_STATUS_ERROR;
     r->duration_ms = -1;
+}
+
+/*
+ * Compact text, key order kept. jansson writes every string it holds as valid UTF-8 and
+ * escapes NUL, and JSON_ALLOW_NUL reads "\u0000" back, so text and tree hold the same facts.
+ */
+int fs_host_record_pack(struct fs_host_record *r)
+{
+    char *text;
+
+    if (r->facts == NULL)
+        return 0;
+    text = json_dumps(r->facts, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text == NULL)
+        return -1;
+    free(r->facts_json);
+    r->facts_json = text;
+    json_decref(r->facts);
+    r->facts = NULL;
+    return 0;
+}
+
+int fs_host_record_facts(const struct fs_host_record *r, json_t **out)
+{
+    json_t *doc;
+
+    *out = NULL;
+    if (r->facts != NULL) {
+        *out = json_incref(r->facts);
+        return 0;
+    }
+    if (r->facts_json == NULL)
+        return 0;
+    doc = json_loads(r->facts_json, JSON_ALLOW_NUL, NULL);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return -1;
+    }
+    *out = doc;
+    return 0;
 }
 
 void fs_host_record_move(struct fs_host_record *dst, struct fs_host_record *src)
@@ -226,6 +267,7 @@ int fs_host_record_copy(struct fs_host_record *dst, const struct fs_host_record 
     dst->user = dup_or_null(src->user, &ok);
     dst->error = dup_or_null(src->error, &ok);
     dst->facts = copy_json(src->facts, &ok);
+    dst->facts_json = dup_or_null(src->facts_json, &ok);
     dv->os_id = dup_or_null(sv->os_id, &ok);
     dv->os_version = dup_or_null(sv->os_version, &ok);
     dv->os_name = dup_or_null(sv->os_name, &ok);

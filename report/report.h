@@ -106,13 +106,35 @@ struct fs_host_record {
     enum fs_status status;
     char *error; /* what failed, in words a person can act on; NULL when status is ok */
     struct fs_verdict verdict;
-    json_t *facts;       /* parsed probe facts (object), owned, may be NULL */
+    /*
+     * The probe facts, in one of two forms (both NULL: no facts). facts is the parsed object;
+     * facts_json is the same object as compact JSON text, which is how the scanner keeps the
+     * facts of a finished host (fs_host_record_pack): a few KiB of text instead of a tree of
+     * many small allocations. When both are set, facts is the one that counts. Readers that
+     * do not care which form a record holds use fs_host_record_facts().
+     */
+    json_t *facts;       /* owned, may be NULL */
+    char *facts_json;    /* owned, may be NULL */
     char scanned_at[32]; /* RFC 3339 UTC start of this host's scan, "" if never started */
     int64_t duration_ms; /* -1 if never started */
 };
 
 void fs_host_record_init(struct fs_host_record *r);
 void fs_host_record_clear(struct fs_host_record *r);
+
+/*
+ * Replaces r->facts by its compact JSON text in r->facts_json, freeing the tree. Nothing to do
+ * without facts. Returns 0, or -1 on memory exhaustion (r is then unchanged).
+ */
+int fs_host_record_pack(struct fs_host_record *r);
+
+/*
+ * The record's facts as an object, whichever form it holds them in: *out is a new reference
+ * (json_decref it; for a tree-form record it is the record's own object, so treat it as
+ * read-only), or NULL when the record has no facts. Returns 0, or -1 on memory exhaustion or
+ * when facts_json is not the text of a JSON object (*out is then NULL).
+ */
+int fs_host_record_facts(const struct fs_host_record *r, json_t **out);
 
 /* The run as a whole. Strings are borrowed from the caller for the writer's duration. */
 struct fs_scan_info {
@@ -163,8 +185,9 @@ int fs_report_write_summary_csv(const struct fs_report *rep, FILE *f);
 int fs_report_write_html(const struct fs_report *rep, FILE *f);
 
 /*
- * Builds the JSON document of fleetscan.json (new reference; caller decrefs). NULL on memory
- * exhaustion.
+ * Builds the JSON document of fleetscan.json as one tree (new reference; caller decrefs), sharing
+ * nothing with the records. NULL on memory exhaustion. fs_report_write_json does not use it: it
+ * writes the same document one host at a time, so that only one host's object is in memory.
  */
 json_t *fs_report_to_json(const struct fs_report *rep);
 

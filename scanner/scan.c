@@ -174,6 +174,8 @@ static void host_done(void *arg, const struct fs_transport_outcome *o)
         json_object_set_new(
             rec->facts, "hostkey",
             json_pack("{s:s?, s:s}", "sha256", o->hostkey_sha256, "note", o->hostkey_note));
+    /* The host is finished: keep its facts as compact text (docs/architecture.md, Reports). */
+    (void)fs_host_record_pack(rec);
     if (o->status != FS_STATUS_OK)
         sc->not_ok++;
     h->session = NULL;
@@ -302,6 +304,7 @@ static int prepare_hosts(struct scan *sc, char *err, size_t errlen)
         }
         if (sc->rescan != NULL && fs_rescan_take(sc->rescan, t->name, rec)) {
             h->carried = true;
+            (void)fs_host_record_pack(rec);
             continue;
         }
         /* Address, port, user, keys and jump host: command line, inventory, ssh_config. */

@@ -245,6 +245,91 @@ static void test_independent_copy(void **state)
     sample_clear(&s);
 }
 
+/* What fleetscan.json was before it was streamed: the whole tree dumped at once. */
+static char *tree_text(const struct fs_report *rep)
+{
+    json_t *doc = fs_report_to_json(rep);
+    char *text, *out;
+
+    assert_non_null(doc);
+    text = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+    json_decref(doc);
+    assert_non_null(text);
+    out = malloc(strlen(text) + 2);
+    assert_non_null(out);
+    strcpy(out, text);
+    strcat(out, "\n");
+    free(text);
+    return out;
+}
+
+/* The streamed file is the tree writer's document, byte for byte and parsed. */
+static void expect_same_as_tree(const struct fs_report *rep)
+{
+    json_error_t error;
+    size_t len;
+    char *streamed = sample_capture(fs_report_write_json, rep, &len);
+    char *tree = tree_text(rep);
+    json_t *a = json_loadb(streamed, len, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
+    json_t *b = json_loads(tree, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &error);
+
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(json_equal(a, b));
+    assert_string_equal(streamed, tree);
+    assert_int_equal(len, strlen(tree));
+    json_decref(a);
+    json_decref(b);
+    free(streamed);
+    free(tree);
+}
+
+static void test_streamed_equals_tree(void **state)
+{
+    struct sample s;
+    struct fs_report none = {NULL, NULL, 0};
+
+    sample_init(&s);
+    expect_same_as_tree(&s.report);
+    /* One host, the last one, and no host at all: the separators and the empty array. */
+    s.report.n_hosts = 1;
+    expect_same_as_tree(&s.report);
+    s.report.hosts = &s.hosts[2];
+    expect_same_as_tree(&s.report);
+    s.report.n_hosts = 0;
+    expect_same_as_tree(&s.report);
+    expect_same_as_tree(&none);
+    sample_clear(&s);
+}
+
+/* Facts kept as compact text (how the scanner keeps finished hosts) write the same file. */
+static void test_packed_facts_same_file(void **state)
+{
+    struct sample s;
+    size_t len, len2;
+
+    sample_init(&s);
+    /* Text that only survives exactly if NUL, escapes, numbers and key order are kept. */
+    json_object_set_new(s.hosts[0].facts, "odd", json_stringn("a\0\"\\\n\xc3\xa9", 7));
+    json_object_set_new(s.hosts[0].facts, "big", json_integer(INT64_MAX));
+    json_object_set_new(s.hosts[0].facts, "ratio", json_real(0.1));
+    json_object_set_new(s.hosts[0].facts, "empty", json_object());
+    json_object_set_new(s.hosts[0].facts, "a", json_array());
+    char *before = sample_capture(fs_report_write_json, &s.report, &len);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(fs_host_record_pack(&s.hosts[i]), 0);
+    assert_null(s.hosts[0].facts);
+    assert_non_null(s.hosts[0].facts_json);
+    assert_null(s.hosts[1].facts_json); /* no facts, nothing to pack */
+    char *after = sample_capture(fs_report_write_json, &s.report, &len2);
+    assert_int_equal(len2, len);
+    assert_memory_equal(after, before, len);
+    expect_same_as_tree(&s.report);
+    free(before);
+    free(after);
+    sample_clear(&s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -253,6 +338,8 @@ int main(void)
         cmocka_unit_test(test_hosts),
         cmocka_unit_test(test_odd_inputs),
         cmocka_unit_test(test_independent_copy),
+        cmocka_unit_test(test_streamed_equals_tree),
+        cmocka_unit_test(test_packed_facts_same_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

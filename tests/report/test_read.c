@@ -75,6 +75,18 @@ static void test_round_trip(void **state)
     sample_clear(&s);
 }
 
+/* Records whose facts are compact text, as a finished scan holds them, read back the same. */
+static void test_round_trip_packed(void **state)
+{
+    struct sample s;
+
+    sample_init(&s);
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(fs_host_record_pack(&s.hosts[i]), 0);
+    round_trip(&s.report);
+    sample_clear(&s);
+}
+
 /* A shard report keeps its shard and positions; an interrupted one its complete=false. */
 static void test_round_trip_shard(void **state)
 {
@@ -238,9 +250,9 @@ static void test_no_shard_member(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_round_trip),      cmocka_unit_test(test_round_trip_shard),
-        cmocka_unit_test(test_syntax_error),    cmocka_unit_test(test_bad_content),
-        cmocka_unit_test(test_no_shard_member),
+        cmocka_unit_test(test_round_trip),       cmocka_unit_test(test_round_trip_packed),
+        cmocka_unit_test(test_round_trip_shard), cmocka_unit_test(test_syntax_error),
+        cmocka_unit_test(test_bad_content),      cmocka_unit_test(test_no_shard_member),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -145,6 +145,42 @@ static void test_record_clear(void **state)
     fs_host_record_clear(&r);
 }
 
+/* Packed facts: compact text in place of the tree, read back as an equal object, copied. */
+static void test_record_pack(void **state)
+{
+    struct fs_host_record r, c;
+    json_t *facts = json_pack("{s:{s:s},s:i,s:[s,s]}", "os_release", "ID", "debian", "probe", 3,
+                              "notes", "x", "y");
+    json_t *got = NULL;
+
+    fs_host_record_init(&r);
+    fs_host_record_init(&c);
+    assert_int_equal(fs_host_record_facts(&r, &got), 0);
+    assert_null(got);
+    assert_int_equal(fs_host_record_pack(&r), 0); /* nothing to pack */
+    assert_null(r.facts_json);
+    r.facts = json_deep_copy(facts);
+    assert_int_equal(fs_host_record_pack(&r), 0);
+    assert_null(r.facts);
+    assert_string_equal(r.facts_json,
+                        "{\"os_release\":{\"ID\":\"debian\"},\"probe\":3,\"notes\":[\"x\",\"y\"]}");
+    assert_int_equal(fs_host_record_facts(&r, &got), 0);
+    assert_true(json_equal(got, facts));
+    json_decref(got);
+    assert_int_equal(fs_host_record_copy(&c, &r), 0);
+    assert_string_equal(c.facts_json, r.facts_json);
+    assert_ptr_not_equal(c.facts_json, r.facts_json);
+    /* Text that is not an object is refused rather than taken for facts. */
+    free(c.facts_json);
+    c.facts_json = strdup("[1]");
+    assert_int_equal(fs_host_record_facts(&c, &got), -1);
+    assert_null(got);
+    fs_host_record_clear(&c);
+    fs_host_record_clear(&r);
+    assert_null(r.facts_json);
+    json_decref(facts);
+}
+
 static void test_verdict_reinit(void **state)
 {
     struct fs_verdict v;
@@ -164,9 +200,8 @@ static void test_verdict_reinit(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_vocabulary),
-        cmocka_unit_test(test_record_init),
-        cmocka_unit_test(test_record_clear),
+        cmocka_unit_test(test_vocabulary),     cmocka_unit_test(test_record_init),
+        cmocka_unit_test(test_record_clear),   cmocka_unit_test(test_record_pack),
         cmocka_unit_test(test_verdict_reinit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
