@@ -25,7 +25,7 @@ static const char usage_text[] =
     "                                       print the exact probe fleetscan runs on a device\n"
     "  fleetscan merge SHARD.json... [-o DIR]\n"
     "                                       combine --shard reports into one report\n"
-    "  fleetscan classify REPORT.json [-o DIR]\n"
+    "  fleetscan classify REPORT.json [--rules ID|FILE] [-o DIR]\n"
     "                                       judge a report's stored facts again, offline\n"
     "  fleetscan diff OLD.json NEW.json [--format text|csv|json] [-o FILE]\n"
     "                                       hosts added, removed and changed between reports\n"
