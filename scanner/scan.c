@@ -222,6 +222,10 @@ static void close_run_handles(struct scan *sc)
         uv_close((uv_handle_t *)&sc->signals[1], NULL);
         sc->signals_on = false;
     }
+    /* A lookup of a host that timed out may still run in the thread pool (a slow resolver):
+     * every host is done, so do not wait for it. */
+    if (fs_session_lookups_pending() > 0)
+        uv_stop(&sc->loop);
 }
 
 static void launch_more(struct scan *sc)
@@ -441,6 +445,14 @@ static int write_reports(struct scan *sc, struct fs_scan_info *info, uint64_t t0
                            sc->inv->n_targets);
 }
 
+/* Set when the scan ended with a name lookup still running (fs_scan_resolver_busy()). */
+static bool resolver_busy;
+
+bool fs_scan_resolver_busy(void)
+{
+    return resolver_busy;
+}
+
 static int run_loop(struct scan *sc)
 {
     if (uv_loop_init(&sc->loop) != 0) {
@@ -461,6 +473,15 @@ static int run_loop(struct scan *sc)
     }
     launch_more(sc);
     uv_run(&sc->loop, UV_RUN_DEFAULT);
+    if (fs_session_lookups_pending() > 0) {
+        /* Stopped with lookups still running: let the handles closed last finish closing, and
+         * leave the loop open (and the scan in static storage) for the resolver thread that
+         * will still report to it. main() exits without waiting for that thread. */
+        uv_run(&sc->loop, UV_RUN_NOWAIT);
+        resolver_busy = fs_session_lookups_pending() > 0;
+        if (resolver_busy)
+            return 0;
+    }
     if (uv_loop_close(&sc->loop) != 0) {
         fprintf(stderr, "fleetscan: internal error: event loop still busy at exit\n");
         return -1;
@@ -485,7 +506,8 @@ static void scan_free(struct scan *sc)
 
 int fs_scan_run(const struct fs_scan_options *o)
 {
-    struct scan sc;
+    /* Static: when a lookup still runs at the end, the loop inside must outlive this call. */
+    static struct scan sc;
     struct fs_inventory_error ierr;
     struct fs_scan_info info;
     char known_hosts[PATH_MAX];

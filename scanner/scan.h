@@ -61,6 +61,13 @@ struct fs_scan_options {
 
 void fs_scan_options_init(struct fs_scan_options *o);
 
+/*
+ * True when the last scan ended while a name lookup it gave up on (its host timed out) still
+ * runs in libuv's thread pool. Exiting normally would wait for it, since libuv joins its
+ * threads at exit; the caller should flush its output and _exit() instead.
+ */
+bool fs_scan_resolver_busy(void);
+
 /* Runs the whole scan. Returns the process exit status (enum fs_exit); messages go to stderr. */
 int fs_scan_run(const struct fs_scan_options *o);
 

@@ -353,10 +353,23 @@ static void rearm_poll(struct fs_session *s)
 
 /* ---- name resolution and TCP connect ------------------------------------------------------ */
 
+/*
+ * Name lookups started and not yet answered, over every session. libuv cannot cancel a lookup
+ * that a thread-pool thread already runs, so one given up on (its host timed out) may outlive
+ * its session: the scanner asks this before closing the loop (scanner/scan.c).
+ */
+static size_t lookups_pending;
+
+size_t fs_session_lookups_pending(void)
+{
+    return lookups_pending;
+}
+
 static void on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 {
     struct fs_session *s = req->data;
 
+    lookups_pending--;
     s->gai_pending = false;
     s->addrs = res;
     if (s->finished) {
@@ -1056,6 +1069,8 @@ static int session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
         s->gai.data = s;
         rc = uv_getaddrinfo(loop, &s->gai, on_resolved, t->address, service, &hints);
         s->gai_pending = rc == 0;
+        if (rc == 0)
+            lookups_pending++;
     }
     if (rc != 0) {
         /* Nothing started: close the timer quietly and report the failure to the caller. */

@@ -106,6 +106,13 @@ int fs_session_start(uv_loop_t *loop, const struct fs_transport_config *cfg,
 void fs_session_cancel(struct fs_session *s);
 
 /*
+ * Name lookups still running in libuv's thread pool, over all sessions. A session that timed
+ * out while resolving is finished at once, but its lookup cannot be cancelled and keeps its
+ * loop busy until the resolver answers.
+ */
+size_t fs_session_lookups_pending(void);
+
+/*
  * Loads a private key once, before the loop runs. passphrase may be NULL. Returns 0 and a key
  * (ssh_key_free), or -1 with a message in err and *encrypted telling whether the key is
  * encrypted (and the passphrase was missing or wrong). Never prompts on the terminal.
