@@ -1,6 +1,7 @@
 /*
  * Inventory files, as fleetscan reads them: the format is detected (FUZZ_INI set: an Ansible
- * INI section header is put first, so the INI reader always runs). A parse either gives
+ * INI section header is put first, so the INI reader always runs; FUZZ_YAML set: a YAML
+ * document start, so the Ansible YAML reader always runs). A parse either gives
  * targets that a scan can use or one message naming the file and a line.
  */
 #include "inventory/inventory.h"
@@ -23,8 +24,10 @@ static void check_targets(const struct fs_inventory *inv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-#ifdef FUZZ_INI
+#if defined(FUZZ_INI)
     static const char header[] = "[fuzz]\n";
+#elif defined(FUZZ_YAML)
+    static const char header[] = "---\n";
 #else
     static const char header[] = "";
 #endif
