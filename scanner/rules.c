@@ -815,6 +815,11 @@ struct fs_rules *fs_rules_parse(const char *text, size_t len, const char *origin
     struct fs_rules *r;
 
     if (doc == NULL) {
+        /* jansson quotes the text near the error, which may hold a newline or other control
+         * characters: the message stays one line. */
+        for (char *t = jerr.text; *t != '\0'; t++)
+            if ((unsigned char)*t < 0x20 || *t == 0x7f)
+                *t = '?';
         snprintf(err, size, "%s:%d:%d: %s", origin, jerr.line, jerr.column, jerr.text);
         return NULL;
     }
