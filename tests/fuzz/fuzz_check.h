@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/common/strict_utf8.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_CHECK(cond)                                                                           \
@@ -23,34 +25,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
         }                                                                                          \
     } while (0)
 
-/* Strict UTF-8 (no overlong forms, no surrogates, nothing above U+10FFFF, no NUL). */
+/* Strict UTF-8 without NUL bytes (tests/common/strict_utf8.h). */
 static inline bool fuzz_valid_utf8(const char *s, size_t n)
 {
-    const unsigned char *p = (const unsigned char *)s;
-
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        size_t len = c == 0               ? 0
-                     : c < 0x80           ? 1
-                     : (c & 0xE0) == 0xC0 ? 2
-                     : (c & 0xF0) == 0xE0 ? 3
-                     : (c & 0xF8) == 0xF0 ? 4
-                                          : 0;
-        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-
-        if (len == 0 || i + len > n)
-            return false;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                return false;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            return false;
-        i += len;
-    }
-    return true;
+    return strict_utf8(s, n, false, NULL);
 }
 
 /*

@@ -15,40 +15,10 @@
 
 #include <cmocka.h>
 
+#include "tests/common/strict_utf8.h"
 #include "tests/integration/fleet.h"
 
 #define FFFD "\xEF\xBF\xBD"
-
-/* Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing above U+10FFFF. */
-static bool valid_utf8(const unsigned char *p, size_t n, size_t *bad_at)
-{
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        size_t len = c < 0x80             ? 1
-                     : (c & 0xE0) == 0xC0 ? 2
-                     : (c & 0xF0) == 0xE0 ? 3
-                     : (c & 0xF8) == 0xF0 ? 4
-                                          : 0;
-        uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-
-        if (len == 0 || i + len > n)
-            goto bad;
-        for (size_t k = 1; k < len; k++) {
-            if ((p[i + k] & 0xC0) != 0x80)
-                goto bad;
-            cp = (cp << 6) | (p[i + k] & 0x3F);
-        }
-        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-            (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
-            goto bad;
-        i += len;
-        continue;
-    bad:
-        *bad_at = i;
-        return false;
-    }
-    return true;
-}
 
 /* A report file: valid UTF-8, and no C0 control byte but the ones allowed. */
 static void check_file(const struct fleet_workdir *w, const char *name, const char *allowed)
@@ -60,7 +30,7 @@ static void check_file(const struct fleet_workdir *w, const char *name, const ch
     snprintf(path, sizeof path, "%s/out/%s", w->path, name);
     text = fleet_read_file(path, &len);
     assert_non_null(text);
-    if (!valid_utf8((const unsigned char *)text, len, &bad))
+    if (!strict_utf8(text, len, true, &bad))
         fail_msg("%s: invalid UTF-8 at byte %zu", name, bad);
     for (size_t i = 0; i < len; i++)
         if ((unsigned char)text[i] < 0x20 && strchr(allowed, text[i]) == NULL)
